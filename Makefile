@@ -1,0 +1,91 @@
+# portcullis build. `make` builds build/portcullis; `make test` runs the
+# whole test suite (needs root); `make demo`, `make bench`.
+# Quiet unless V=1.
+
+ARCH ?= x86
+OUT := build
+CLANG ?= clang
+BPFTOOL ?= bpftool
+CC ?= gcc
+
+ifeq ($(V),1)
+Q :=
+msg :=
+else
+Q := @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+INCLUDES := -Iinclude -I$(OUT) -Ivmlinux/$(ARCH)
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
+	-Ivmlinux/$(ARCH) -Iinclude
+CFLAGS ?= -g -O2
+CFLAGS += -Wall -Wextra -Werror -std=gnu11 $(INCLUDES)
+LDLIBS := -lbpf -lelf -lz -ljansson -lyaml -lcrypto
+
+BPF_SRCS := bpf/portcullis.bpf.c
+BPF_HDRS := $(wildcard bpf/*.h) include/portcullis.h
+BPF_OBJ := $(OUT)/portcullis.bpf.o
+SKEL := $(OUT)/portcullis.skel.h
+
+# Library of the user-space code shared by the CLI and the tests.
+LIB_SRCS := $(filter-out user/main.c,$(wildcard user/*.c))
+LIB_OBJS := $(patsubst user/%.c,$(OUT)/user/%.o,$(LIB_SRCS)) \
+	$(OUT)/user/default_policy.o
+USER_HDRS := $(wildcard user/*.h) include/portcullis.h $(SKEL)
+
+UNIT_SRCS := $(wildcard tests/unit/*.c)
+UNIT_BIN := $(OUT)/unit_tests
+
+.PHONY: all clean test unit e2e demo bench format fuzz
+.DELETE_ON_ERROR:
+
+all: $(OUT)/portcullis
+
+$(OUT) $(OUT)/user $(OUT)/tests:
+	$(Q)mkdir -p $@
+
+$(BPF_OBJ): $(BPF_SRCS) $(BPF_HDRS) | $(OUT)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(SKEL): $(BPF_OBJ)
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name portcullis > $@
+
+$(OUT)/user/%.o: user/%.c $(USER_HDRS) | $(OUT)/user
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+$(OUT)/user/default_policy.o: user/default_policy.S policies/default.yaml | $(OUT)/user
+	$(call msg,AS,$@)
+	$(Q)$(CC) -c $< -o $@
+
+$(OUT)/portcullis: $(OUT)/user/main.o $(LIB_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
+
+$(UNIT_BIN): $(UNIT_SRCS) $(wildcard tests/unit/*.h) $(LIB_OBJS) $(USER_HDRS) | $(OUT)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) -Iuser -Itests/unit $(UNIT_SRCS) $(LIB_OBJS) $(LDLIBS) -o $@
+
+test: all $(UNIT_BIN)
+	$(Q)tests/run
+
+unit: $(UNIT_BIN)
+	$(Q)$(UNIT_BIN)
+
+e2e: all
+	$(Q)tests/run --e2e-only
+
+demo: all
+	$(Q)scripts/demo
+
+bench: all $(UNIT_BIN)
+	$(Q)scripts/bench
+
+format:
+	$(Q)clang-format -i bpf/*.c bpf/*.h user/*.c user/*.h include/*.h tests/unit/*.c tests/unit/*.h
+
+clean:
+	$(Q)rm -rf $(OUT)

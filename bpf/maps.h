@@ -1,0 +1,125 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * Every map of the portcullis programs. One skeleton per protected
+ * interface: the XDP ingress and tc egress programs share these maps, and
+ * the loader pins them under /sys/fs/bpf/portcullis/<netns>/<ifname>/.
+ */
+#ifndef PC_MAPS_H
+#define PC_MAPS_H
+
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include "portcullis.h"
+
+/*
+ * flows: the connection table.
+ * Written by: tc egress (creates an entry for a new flow to an allowed
+ * destination, refreshes it), XDP ingress (marks it established, refreshes).
+ * Read by: both programs; the CLI (`flows`, `status` fill) and the GC.
+ * Key: struct pc_flow_key (server's view). Value: struct pc_flow_val.
+ * A plain hash, not LRU: when full, a new flow is refused and counted, a
+ * live flow is never evicted. Size set from the policy before load.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, PC_DEFAULT_FLOWS);
+	__type(key, struct pc_flow_key);
+	__type(value, struct pc_flow_val);
+} flows SEC(".maps");
+
+/*
+ * allow4 / allow6: the egress allowlist, both policy slots in one trie.
+ * Written by: the loader (up/reload fill the inactive slot, then flip).
+ * Read by: tc egress, only when a packet matches no flow.
+ * Key: struct pc_allow{4,6}_key. Value: struct pc_allow_val (rule id).
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, PC_MAX_ALLOW_ENTRIES);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct pc_allow4_key);
+	__type(value, struct pc_allow_val);
+} allow4 SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, PC_MAX_ALLOW_ENTRIES);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct pc_allow6_key);
+	__type(value, struct pc_allow_val);
+} allow6 SEC(".maps");
+
+/*
+ * policy_cfg: policy scalars (SSH ports, timeouts), one entry per slot.
+ * Written by: the loader, inactive slot only. Read by: both programs.
+ * Key: __u32 slot (0 or 1). Value: struct pc_config.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 2);
+	__type(key, __u32);
+	__type(value, struct pc_config);
+} policy_cfg SEC(".maps");
+
+/*
+ * active: which slot of policy_cfg/allow4/allow6 is in force. One 32-bit store
+ * by the loader switches the whole policy; a program reads it once per
+ * packet. Key: __u32 0. Value: struct pc_active.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct pc_active);
+} active SEC(".maps");
+
+/*
+ * local_addrs: the interface's own addresses (martian sources).
+ * Written by: the loader at up. Read by: XDP ingress.
+ * Key: struct pc_addr_key. Value: __u32 (unused, 1).
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, PC_MAX_LOCAL_ADDRS);
+	__type(key, struct pc_addr_key);
+	__type(value, __u32);
+} local_addrs SEC(".maps");
+
+/*
+ * counters: packets and bytes per reason and per policy rule, per CPU.
+ * Written by: both programs (the one exit of each). Read by: the CLI,
+ * which sums the CPUs. Key: __u32 row (see PC_RULE_BASE). Value:
+ * struct pc_counter. Never cleared by reload.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, PC_MAX_COUNTERS);
+	__type(key, __u32);
+	__type(value, struct pc_counter);
+} counters SEC(".maps");
+
+/*
+ * rules: names and kinds of the policy rules, for people.
+ * Written by: the loader. Read by: the CLI (stats). Never by a program.
+ * Key: __u32 rule id. Value: struct pc_rule_meta.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, PC_MAX_RULES);
+	__type(key, __u32);
+	__type(value, struct pc_rule_meta);
+} rules SEC(".maps");
+
+/*
+ * info: what is attached and from which policy.
+ * Written by: the loader (up, reload). Read by: the CLI (status).
+ * Key: __u32 0. Value: struct pc_info.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct pc_info);
+} info SEC(".maps");
+
+#endif /* PC_MAPS_H */

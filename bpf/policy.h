@@ -1,0 +1,101 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * Rule matching: which policy slot is in force, SSH ports, the egress
+ * allowlist. A program calls pc_policy_get() once per packet and passes the
+ * result on, so one packet is judged by one policy generation only.
+ */
+#ifndef PC_POLICY_H
+#define PC_POLICY_H
+
+#include "maps.h"
+#include "parse.h"
+
+struct pc_policy {
+	__u32 slot;
+	struct pc_config *cfg;
+};
+
+static __always_inline int pc_policy_get(struct pc_policy *pol)
+{
+	__u32 zero = 0;
+	struct pc_active *a = bpf_map_lookup_elem(&active, &zero);
+
+	if (!a)
+		return -1;
+	pol->slot = a->slot & 1;
+	pol->cfg = bpf_map_lookup_elem(&policy_cfg, &pol->slot);
+	return pol->cfg ? 0 : -1;
+}
+
+static __always_inline int pc_is_ssh_port(const struct pc_policy *pol,
+					  __be16 port)
+{
+	int i;
+
+#pragma unroll
+	for (i = 0; i < PC_MAX_SSH_PORTS; i++) {
+		if (pol->cfg->ssh_ports[i] && pol->cfg->ssh_ports[i] == port)
+			return 1;
+	}
+	return 0;
+}
+
+static __always_inline __u32 pc_allow_lookup4(const struct pc_policy *pol,
+					      const struct pc_pkt *p,
+					      __be16 port)
+{
+	struct pc_allow4_key k = {
+		.prefixlen = PC_ALLOW_HDR_BITS + 32,
+		.slot = pol->slot,
+		.proto = p->l4proto,
+		.port = port,
+		.addr = p->daddr[0],
+	};
+	struct pc_allow_val *v = bpf_map_lookup_elem(&allow4, &k);
+
+	return v ? v->rule_id : 0;
+}
+
+static __always_inline __u32 pc_allow_lookup6(const struct pc_policy *pol,
+					      const struct pc_pkt *p,
+					      __be16 port)
+{
+	struct pc_allow6_key k = {
+		.prefixlen = PC_ALLOW_HDR_BITS + 128,
+		.slot = pol->slot,
+		.proto = p->l4proto,
+		.port = port,
+	};
+	struct pc_allow_val *v;
+
+	__builtin_memcpy(k.addr, p->daddr, 16);
+	v = bpf_map_lookup_elem(&allow6, &k);
+	return v ? v->rule_id : 0;
+}
+
+/*
+ * The rule that allows a new flow to p's destination, or 0. A rule for a
+ * specific destination port wins over an any-port rule. ICMP rules carry
+ * no port.
+ */
+static __always_inline __u32 pc_allow_match(const struct pc_policy *pol,
+					    const struct pc_pkt *p)
+{
+	__be16 port = p->dport;
+	__u32 rule;
+
+	if (p->l4proto == IPPROTO_ICMP || p->l4proto == IPPROTO_ICMPV6)
+		port = 0;
+	if (p->family == AF_INET) {
+		rule = pc_allow_lookup4(pol, p, port);
+		if (!rule && port)
+			rule = pc_allow_lookup4(pol, p, 0);
+	} else {
+		rule = pc_allow_lookup6(pol, p, port);
+		if (!rule && port)
+			rule = pc_allow_lookup6(pol, p, 0);
+	}
+	return rule;
+}
+
+#endif /* PC_POLICY_H */

@@ -1,0 +1,258 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * portcullis: XDP ingress and tc egress programs of one protected
+ * interface. Ingress lets in ARP, neighbour discovery, replies of flows the
+ * server started and new SSH; egress lets out SSH replies, tracked flows and
+ * new flows to the allowlist (creating the flow entry ingress looks up).
+ * Each program has one exit that counts the verdict by reason.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_endian.h>
+#include "portcullis.h"
+#include "maps.h"
+#include "parse.h"
+#include "policy.h"
+#include "flow.h"
+#include "counters.h"
+
+#define TC_ACT_OK 0
+#define TC_ACT_SHOT 2
+/* Bytes of headers tc egress wants in the linear area before parsing. */
+#define PC_PULL_LEN 128
+
+#define ICMPV6_MLD_QUERY 130
+#define ICMPV6_MLD_REPORT 131
+#define ICMPV6_MLD_DONE 132
+#define ICMPV6_ROUTER_SOLICIT 133
+#define ICMPV6_NEIGH_ADVERT 136
+#define ICMPV6_MLD2_REPORT 143
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+/* Neighbour discovery: RS, RA, NS, NA, only with hop limit 255. */
+static __always_inline int pc_is_ndp(const struct pc_pkt *p)
+{
+	return p->family == AF_INET6 && p->l4proto == IPPROTO_ICMPV6 &&
+	       p->icmp_type >= ICMPV6_ROUTER_SOLICIT &&
+	       p->icmp_type <= ICMPV6_NEIGH_ADVERT && p->ttl == 255;
+}
+
+static __always_inline int pc_is_mld_report(const struct pc_pkt *p)
+{
+	return p->family == AF_INET6 && p->l4proto == IPPROTO_ICMPV6 &&
+	       (p->icmp_type == ICMPV6_MLD_REPORT ||
+		p->icmp_type == ICMPV6_MLD_DONE ||
+		p->icmp_type == ICMPV6_MLD2_REPORT);
+}
+
+/* Sources that cannot be a peer: loopback, multicast, broadcast, own. */
+static __always_inline int pc_is_martian(const struct pc_pkt *p)
+{
+	struct pc_addr_key k = { .family = p->family };
+	__u32 a;
+
+	if (p->family == AF_INET) {
+		a = bpf_ntohl(p->saddr[0]);
+		if ((a >> 24) == 127 || (a >> 24) == 0 || (a >> 28) == 0xE ||
+		    a == 0xFFFFFFFF)
+			return 1;
+	} else {
+		if ((bpf_ntohl(p->saddr[0]) >> 24) == 0xFF)
+			return 1;
+		if (!p->saddr[0] && !p->saddr[1] && !p->saddr[2] &&
+		    (!p->saddr[3] || p->saddr[3] == bpf_htonl(1)))
+			return 1;
+	}
+	__builtin_memcpy(k.addr, p->saddr, 16);
+	return bpf_map_lookup_elem(&local_addrs, &k) != NULL;
+}
+
+static __always_inline int pc_tcp_is_syn(const struct pc_pkt *p)
+{
+	return (p->tcp_flags & (TCP_FLAG_SYN | TCP_FLAG_ACK | TCP_FLAG_RST |
+				TCP_FLAG_FIN)) == TCP_FLAG_SYN;
+}
+
+/*
+ * A non-SYN packet to an SSH port passes only when the kernel has a
+ * connection (or request socket) for it, or it is a valid SYN cookie ACK.
+ * Inbound SSH needs no flow entries: the socket table is the state.
+ */
+static __always_inline int pc_ssh_socket_exists(struct xdp_md *ctx,
+						struct pc_pkt *p,
+						void *data_end)
+{
+	struct bpf_sock_tuple t = {};
+	struct bpf_sock *sk;
+	__u32 tlen;
+	int ok = 0;
+
+	if (p->family == AF_INET) {
+		t.ipv4.saddr = p->saddr[0];
+		t.ipv4.daddr = p->daddr[0];
+		t.ipv4.sport = p->sport;
+		t.ipv4.dport = p->dport;
+		tlen = sizeof(t.ipv4);
+	} else {
+		__builtin_memcpy(t.ipv6.saddr, p->saddr, 16);
+		__builtin_memcpy(t.ipv6.daddr, p->daddr, 16);
+		t.ipv6.sport = p->sport;
+		t.ipv6.dport = p->dport;
+		tlen = sizeof(t.ipv6);
+	}
+	sk = bpf_skc_lookup_tcp(ctx, &t, tlen, BPF_F_CURRENT_NETNS, 0);
+	if (!sk)
+		return 0;
+	if (sk->state != BPF_TCP_LISTEN) {
+		ok = 1;
+	} else if ((p->tcp_flags & (TCP_FLAG_SYN | TCP_FLAG_ACK)) ==
+		   TCP_FLAG_ACK) {
+		struct tcphdr *th = p->l4;
+		__u32 iplen = p->family == AF_INET ? sizeof(struct iphdr) :
+						     sizeof(struct ipv6hdr);
+
+		if ((void *)(th + 1) <= data_end && p->l3 + iplen <= data_end)
+			ok = bpf_tcp_check_syncookie(sk, p->l3, iplen, th,
+						     sizeof(*th)) == 0;
+	}
+	bpf_sk_release(sk);
+	return ok;
+}
+
+static __always_inline __u32 pc_ingress_decide(struct xdp_md *ctx,
+					       struct pc_pkt *p)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	struct pc_flow_key key;
+	struct pc_flow_val *flow;
+	struct pc_policy pol;
+	__u64 now;
+	int ret;
+
+	ret = parse_packet(data, data_end, p);
+	if (ret == PC_PARSE_BAD_L2)
+		return PC_R_IN_BAD_L2;
+	if (ret == PC_PARSE_BAD_EXTHDR)
+		return PC_R_IN_BAD_EXTHDR;
+	if (ret == PC_PARSE_FRAGMENT)
+		return PC_R_IN_FRAGMENT;
+	if (ret < 0)
+		return PC_R_IN_MALFORMED;
+	if (p->ethertype == ETH_P_ARP)
+		return PC_R_IN_ARP;
+	if (!p->family)
+		return PC_R_IN_BAD_L2;
+	if (pc_is_ndp(p))
+		return PC_R_IN_NDP;
+	if (pc_is_martian(p))
+		return PC_R_IN_MARTIAN;
+	if (pc_policy_get(&pol))
+		return PC_R_IN_DEFAULT_DROP; /* no policy: fail closed */
+
+	now = bpf_ktime_get_coarse_ns();
+	if (!pc_flow_key(p, 0, &key)) {
+		flow = pc_flow_lookup(&pol, &key, now);
+		if (flow) {
+			flow->state = PC_FS_ESTABLISHED;
+			pc_flow_touch(flow, now);
+			return PC_R_IN_ESTABLISHED;
+		}
+	}
+	if (p->l4proto != IPPROTO_TCP)
+		return PC_R_IN_DEFAULT_DROP;
+	if (pc_is_ssh_port(&pol, p->dport)) {
+		if (pc_tcp_is_syn(p))
+			return PC_R_IN_SSH_NEW;
+		if (pc_ssh_socket_exists(ctx, p, data_end))
+			return PC_R_IN_SSH_ESTABLISHED;
+		return PC_R_IN_NO_FLOW;
+	}
+	if (!pc_tcp_is_syn(p))
+		return PC_R_IN_NO_FLOW;
+	return PC_R_IN_DEFAULT_DROP;
+}
+
+SEC("xdp")
+int pc_ingress(struct xdp_md *ctx)
+{
+	__u64 bytes = ctx->data_end - ctx->data;
+	struct pc_pkt pkt = {};
+	__u32 reason;
+
+	/* Rule rows count egress only; ingress replies count by reason. */
+	reason = pc_ingress_decide(ctx, &pkt);
+	return pc_finish(reason, 0, bytes) == PC_ACT_PASS ? XDP_PASS :
+							    XDP_DROP;
+}
+
+static __always_inline __u32 pc_egress_decide(struct __sk_buff *skb,
+					      struct pc_pkt *p, __u32 *rule)
+{
+	void *data = (void *)(long)skb->data;
+	void *data_end = (void *)(long)skb->data_end;
+	struct pc_flow_key key;
+	struct pc_flow_val *flow;
+	struct pc_policy pol;
+	__u64 now;
+	int ret;
+
+	ret = parse_packet(data, data_end, p);
+	if (ret == PC_PARSE_BAD_L2)
+		return PC_R_OUT_BAD_L2;
+	if (ret < 0 && ret != PC_PARSE_FRAGMENT)
+		return PC_R_OUT_MALFORMED;
+	if (p->ethertype == ETH_P_ARP)
+		return PC_R_OUT_ARP;
+	if (!p->family)
+		return PC_R_OUT_BAD_L2;
+	if (ret == PC_PARSE_FRAGMENT)
+		return PC_R_OUT_DEFAULT_DROP; /* fragments: see issue 4 */
+	if (pc_is_ndp(p) || pc_is_mld_report(p))
+		return PC_R_OUT_NDP;
+	if (pc_policy_get(&pol))
+		return PC_R_OUT_DEFAULT_DROP;
+
+	now = bpf_ktime_get_coarse_ns();
+	if (pc_flow_key(p, 1, &key) == 0) {
+		flow = pc_flow_lookup(&pol, &key, now);
+		if (flow) {
+			*rule = flow->rule_id;
+			pc_flow_touch(flow, now);
+			return PC_R_OUT_ESTABLISHED;
+		}
+	}
+	if (p->l4proto == IPPROTO_TCP && pc_is_ssh_port(&pol, p->sport) &&
+	    !pc_tcp_is_syn(p))
+		return PC_R_OUT_SSH_REPLY;
+
+	*rule = pc_allow_match(&pol, p);
+	if (!*rule)
+		return PC_R_OUT_DEFAULT_DROP;
+	if (pc_flow_key(p, 1, &key) ||
+	    (p->l4proto == IPPROTO_TCP && !pc_tcp_is_syn(p))) {
+		*rule = 0;
+		return PC_R_OUT_NO_FLOW;
+	}
+	if (pc_flow_create(&key, *rule, now)) {
+		*rule = 0;
+		return PC_R_OUT_TABLE_FULL;
+	}
+	return PC_R_OUT_NEW_FLOW;
+}
+
+SEC("tc")
+int pc_egress(struct __sk_buff *skb)
+{
+	__u32 pull = skb->len < PC_PULL_LEN ? skb->len : PC_PULL_LEN;
+	struct pc_pkt pkt = {};
+	__u32 rule = 0;
+	__u32 reason;
+
+	if (skb->data + pull > skb->data_end)
+		bpf_skb_pull_data(skb, pull);
+	reason = pc_egress_decide(skb, &pkt, &rule);
+	return pc_finish(reason, rule, skb->len) == PC_ACT_PASS ? TC_ACT_OK :
+								  TC_ACT_SHOT;
+}

@@ -1,0 +1,227 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * portcullis ABI: the one header shared by the kernel programs (bpf/) and
+ * the loader/CLI (user/). Map keys and values, verdict reasons, limits.
+ *
+ * Rules for this file: fixed-width __u8/__u16/__u32/__u64 and __be16/__be32
+ * types only, explicit padding in every key, a _Static_assert on every size.
+ * A change here changes the pinned-map layout: bump PC_ABI_VERSION.
+ */
+#ifndef PORTCULLIS_H
+#define PORTCULLIS_H
+
+#ifndef __bpf__
+#include <linux/types.h>
+#endif
+
+#define PC_ABI_VERSION 1
+
+/* Limits. */
+#define PC_MAX_VLAN_DEPTH 2 /* 802.1Q + one 802.1ad (QinQ) tag */
+#define PC_MAX_IPV6_EXT_HDRS 6 /* extension headers walked before L4 */
+#define PC_MAX_SSH_PORTS 4
+#define PC_MAX_RULES 256 /* named policy rules, ids 1..PC_MAX_RULES-1 */
+#define PC_MAX_ALLOW_ENTRIES 65536 /* per family, both slots together */
+#define PC_DEFAULT_FLOWS 65536
+#define PC_MAX_LOCAL_ADDRS 64
+#define PC_NAME_LEN 48
+#define PC_PATH_LEN 256
+#define PC_DIGEST_LEN 65 /* sha256 hex + NUL */
+
+/*
+ * Verdict reasons. One counter row each, in the order listed. The X-macro
+ * gives the enum, the printed name, the direction and the action from one
+ * line, so kernel and user space cannot disagree.
+ *   X(enum, "name", direction, action, description)
+ */
+#define PC_DIR_INGRESS 0
+#define PC_DIR_EGRESS 1
+#define PC_ACT_PASS 0
+#define PC_ACT_DROP 1
+
+#define PC_REASONS(X)                                                          \
+	X(PC_R_NONE, "none", PC_DIR_INGRESS, PC_ACT_DROP,                      \
+	  "unused (never counted)")                                            \
+	X(PC_R_IN_ARP, "in_arp", PC_DIR_INGRESS, PC_ACT_PASS,                  \
+	  "ARP request or reply")                                              \
+	X(PC_R_IN_NDP, "in_ndp", PC_DIR_INGRESS, PC_ACT_PASS,                  \
+	  "IPv6 neighbour discovery (RS/RA/NS/NA, hop limit 255)")             \
+	X(PC_R_IN_ESTABLISHED, "in_established", PC_DIR_INGRESS, PC_ACT_PASS,  \
+	  "reply of a flow the server started")                                \
+	X(PC_R_IN_SSH_NEW, "in_ssh_new", PC_DIR_INGRESS, PC_ACT_PASS,          \
+	  "new TCP connection (SYN) to an SSH port")                           \
+	X(PC_R_IN_SSH_ESTABLISHED, "in_ssh_established", PC_DIR_INGRESS,       \
+	  PC_ACT_PASS, "packet of an SSH connection the kernel knows")         \
+	X(PC_R_IN_MARTIAN, "in_martian", PC_DIR_INGRESS, PC_ACT_DROP,          \
+	  "loopback, multicast, broadcast or own address as source")           \
+	X(PC_R_IN_MALFORMED, "in_malformed", PC_DIR_INGRESS, PC_ACT_DROP,      \
+	  "truncated or invalid header")                                       \
+	X(PC_R_IN_FRAGMENT, "in_fragment", PC_DIR_INGRESS, PC_ACT_DROP,        \
+	  "IP fragment that cannot be judged")                                 \
+	X(PC_R_IN_BAD_L2, "in_bad_l2", PC_DIR_INGRESS, PC_ACT_DROP,            \
+	  "unknown ethertype or VLAN stack too deep")                          \
+	X(PC_R_IN_BAD_EXTHDR, "in_bad_exthdr", PC_DIR_INGRESS, PC_ACT_DROP,    \
+	  "IPv6 extension header unknown or chain too long")                   \
+	X(PC_R_IN_NO_FLOW, "in_no_flow", PC_DIR_INGRESS, PC_ACT_DROP,          \
+	  "non-SYN TCP that matches no flow (ACK/FIN/NULL/Xmas scan)")         \
+	X(PC_R_IN_DEFAULT_DROP, "in_default_drop", PC_DIR_INGRESS,             \
+	  PC_ACT_DROP, "anything else arriving")                               \
+	X(PC_R_OUT_ARP, "out_arp", PC_DIR_EGRESS, PC_ACT_PASS,                 \
+	  "ARP request or reply")                                              \
+	X(PC_R_OUT_NDP, "out_ndp", PC_DIR_EGRESS, PC_ACT_PASS,                 \
+	  "IPv6 neighbour discovery and MLD")                                  \
+	X(PC_R_OUT_ESTABLISHED, "out_established", PC_DIR_EGRESS, PC_ACT_PASS, \
+	  "packet of a tracked flow")                                          \
+	X(PC_R_OUT_SSH_REPLY, "out_ssh_reply", PC_DIR_EGRESS, PC_ACT_PASS,     \
+	  "reply of an inbound SSH connection")                                \
+	X(PC_R_OUT_NEW_FLOW, "out_new_flow", PC_DIR_EGRESS, PC_ACT_PASS,       \
+	  "new flow to an allowlisted destination")                            \
+	X(PC_R_OUT_MALFORMED, "out_malformed", PC_DIR_EGRESS, PC_ACT_DROP,     \
+	  "truncated or invalid header")                                       \
+	X(PC_R_OUT_BAD_L2, "out_bad_l2", PC_DIR_EGRESS, PC_ACT_DROP,           \
+	  "unknown ethertype or VLAN stack too deep")                          \
+	X(PC_R_OUT_NO_FLOW, "out_no_flow", PC_DIR_EGRESS, PC_ACT_DROP,         \
+	  "allowlisted destination but not a flow start (non-SYN TCP)")        \
+	X(PC_R_OUT_TABLE_FULL, "out_table_full", PC_DIR_EGRESS, PC_ACT_DROP,   \
+	  "flow table full: new flow refused")                                 \
+	X(PC_R_OUT_DEFAULT_DROP, "out_default_drop", PC_DIR_EGRESS,            \
+	  PC_ACT_DROP, "destination not in the allowlist")
+
+#define PC_REASON_ENUM(e, name, dir, act, desc) e,
+enum pc_reason { PC_REASONS(PC_REASON_ENUM) PC_R_MAX };
+#undef PC_REASON_ENUM
+
+/*
+ * Counter rows in the "counters" map: [0, PC_R_MAX) are the reasons,
+ * [PC_RULE_BASE, PC_RULE_BASE + PC_MAX_RULES) the named policy rules.
+ */
+#define PC_RULE_BASE 64
+#define PC_MAX_COUNTERS (PC_RULE_BASE + PC_MAX_RULES)
+_Static_assert(PC_R_MAX <= PC_RULE_BASE, "too many reasons");
+
+struct pc_counter {
+	__u64 packets;
+	__u64 bytes;
+};
+_Static_assert(sizeof(struct pc_counter) == 16, "pc_counter size");
+
+/*
+ * Flow table key, always from the server's side: local = this host,
+ * remote = the peer. For ICMP echo, lport is the echo id and rport is 0.
+ * IPv4 addresses live in addr[0]; the rest is zero.
+ */
+struct pc_flow_key {
+	__u8 family; /* AF_INET or AF_INET6 */
+	__u8 proto; /* IPPROTO_* */
+	__u16 pad;
+	__be16 lport;
+	__be16 rport;
+	__be32 laddr[4];
+	__be32 raddr[4];
+};
+_Static_assert(sizeof(struct pc_flow_key) == 40, "pc_flow_key size");
+
+enum pc_flow_state {
+	PC_FS_NEW = 0, /* first packet sent, no reply yet */
+	PC_FS_ESTABLISHED = 1, /* reply seen */
+};
+
+struct pc_flow_val {
+	__u64 created_ns; /* CLOCK_MONOTONIC(_COARSE) */
+	__u64 seen_ns; /* last packet either way */
+	__u32 rule_id; /* policy rule that admitted the flow */
+	__u8 state; /* enum pc_flow_state */
+	__u8 pad[3];
+};
+_Static_assert(sizeof(struct pc_flow_val) == 24, "pc_flow_val size");
+
+/*
+ * Allowlist: LPM tries keyed by (slot, proto, port, address). The data
+ * before the address is matched exactly (prefixlen counts it), so a
+ * prefix rule is "PC_ALLOW_HDR_BITS + address prefix". Port 0 means any
+ * port. The slot selects one of the two policy generations (see pc_active).
+ */
+#define PC_ALLOW_HDR_BITS 32
+struct pc_allow4_key {
+	__u32 prefixlen;
+	__u8 slot;
+	__u8 proto;
+	__be16 port;
+	__be32 addr;
+};
+_Static_assert(sizeof(struct pc_allow4_key) == 12, "pc_allow4_key size");
+
+struct pc_allow6_key {
+	__u32 prefixlen;
+	__u8 slot;
+	__u8 proto;
+	__be16 port;
+	__be32 addr[4];
+};
+_Static_assert(sizeof(struct pc_allow6_key) == 24, "pc_allow6_key size");
+
+struct pc_allow_val {
+	__u32 rule_id;
+	__u32 flags; /* reserved */
+};
+_Static_assert(sizeof(struct pc_allow_val) == 8, "pc_allow_val size");
+
+/* Policy scalars, one per slot in the "config" array map. */
+struct pc_config {
+	__be16 ssh_ports[PC_MAX_SSH_PORTS]; /* 0 = unused */
+	__u32 flags; /* reserved */
+	__u32 pad;
+	__u64 timeout_tcp_syn_ns;
+	__u64 timeout_tcp_est_ns;
+	__u64 timeout_udp_ns;
+	__u64 timeout_icmp_ns;
+};
+_Static_assert(sizeof(struct pc_config) == 48, "pc_config size");
+
+/* The slot in use, single entry in the "active" array map. */
+struct pc_active {
+	__u32 slot; /* 0 or 1 */
+	__u32 generation; /* counts reloads */
+};
+_Static_assert(sizeof(struct pc_active) == 8, "pc_active size");
+
+/* Interface addresses, for martian checks. Key: 16 bytes, IPv4 in [0]. */
+struct pc_addr_key {
+	__u32 family;
+	__be32 addr[4];
+};
+_Static_assert(sizeof(struct pc_addr_key) == 20, "pc_addr_key size");
+
+/* Rule metadata for people, written by the loader, read by the CLI. */
+struct pc_rule_meta {
+	char name[PC_NAME_LEN];
+	__u8 used; /* slot holds a rule */
+	__u8 direction; /* PC_DIR_* */
+	__u8 action; /* PC_ACT_* */
+	__u8 pad[5];
+};
+_Static_assert(sizeof(struct pc_rule_meta) == 56, "pc_rule_meta size");
+
+#define PC_XDP_MODE_NATIVE 1
+#define PC_XDP_MODE_GENERIC 2
+
+/* What is attached and from which policy: written by up/reload. */
+struct pc_info {
+	__u32 abi_version;
+	__u32 ifindex;
+	__u32 xdp_mode; /* PC_XDP_MODE_* */
+	__u32 n_rules;
+	__u32 tc_handle;
+	__u32 tc_priority;
+	__u32 tc_created_hook; /* 1: up created clsact, down removes it */
+	__u32 pad;
+	__u64 loaded_at; /* unix seconds */
+	__u64 flow_capacity;
+	char policy_path[PC_PATH_LEN];
+	char policy_digest[PC_DIGEST_LEN];
+	__u8 pad2[7];
+};
+_Static_assert(sizeof(struct pc_info) == 40 + 8 + PC_PATH_LEN + 72,
+	       "pc_info size");
+
+#endif /* PORTCULLIS_H */

@@ -1,0 +1,317 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "apply.h"
+#include "common.h"
+
+static const struct {
+	unsigned int bit;
+	__u8 proto;
+} proto_bits[] = {
+	{ PC_PROTO_TCP, IPPROTO_TCP },
+	{ PC_PROTO_UDP, IPPROTO_UDP },
+	{ PC_PROTO_ICMP, 0 }, /* per family: ICMP or ICMPv6 */
+};
+
+/* Called for every allowlist entry a rule expands to. */
+typedef int (*entry_fn)(const struct pc_prefix *pfx, __u8 proto, __u16 port,
+			__u32 rule_id, void *arg);
+
+static int rule_each_prefix(const struct pc_policy *pol,
+			    const struct pc_rule *r, __u32 rule_id,
+			    entry_fn fn, void *arg)
+{
+	size_t n_pfx = r->n_to + (r->to_resolvers ? pol->n_resolvers : 0);
+
+	for (size_t i = 0; i < n_pfx; i++) {
+		const struct pc_prefix *p = i < r->n_to ?
+						    &r->to[i] :
+						    &pol->resolvers[i - r->n_to];
+
+		for (size_t b = 0; b < PC_ARRAY_SIZE(proto_bits); b++) {
+			__u8 proto = proto_bits[b].proto;
+
+			if (!(r->protos & proto_bits[b].bit))
+				continue;
+			if (!proto) {
+				proto = p->family == AF_INET ? IPPROTO_ICMP :
+							       IPPROTO_ICMPV6;
+				if (fn(p, proto, 0, rule_id, arg))
+					return -1;
+				continue;
+			}
+			if (!r->n_ports && fn(p, proto, 0, rule_id, arg))
+				return -1;
+			for (size_t k = 0; k < r->n_ports; k++)
+				for (__u32 port = r->ports[k].lo;
+				     port <= r->ports[k].hi; port++)
+					if (fn(p, proto, port, rule_id, arg))
+						return -1;
+		}
+	}
+	return 0;
+}
+
+static int count_entry(const struct pc_prefix *pfx, __u8 proto, __u16 port,
+		       __u32 rule_id, void *arg)
+{
+	size_t *n = arg;
+
+	(void)proto, (void)port, (void)rule_id;
+	n[pfx->family == AF_INET ? 0 : 1]++;
+	return 0;
+}
+
+int pc_policy_count_entries(const struct pc_policy *pol, size_t *n4,
+			    size_t *n6)
+{
+	size_t n[2] = { 0, 0 };
+
+	for (size_t i = 0; i < pol->n_rules; i++)
+		if (pol->rules[i].enabled)
+			rule_each_prefix(pol, &pol->rules[i], 0, count_entry,
+					 n);
+	*n4 = n[0];
+	*n6 = n[1];
+	return 0;
+}
+
+struct insert_arg {
+	const struct pc_maps *m;
+	__u8 slot;
+};
+
+static int insert_entry(const struct pc_prefix *pfx, __u8 proto, __u16 port,
+			__u32 rule_id, void *arg)
+{
+	struct insert_arg *ia = arg;
+	struct pc_allow_val v = { .rule_id = rule_id };
+	int err;
+
+	if (pfx->family == AF_INET) {
+		struct pc_allow4_key k = {
+			.prefixlen = PC_ALLOW_HDR_BITS + pfx->len,
+			.slot = ia->slot,
+			.proto = proto,
+			.port = htons(port),
+		};
+		memcpy(&k.addr, pfx->addr, 4);
+		err = bpf_map_update_elem(ia->m->allow4, &k, &v, BPF_ANY);
+	} else {
+		struct pc_allow6_key k = {
+			.prefixlen = PC_ALLOW_HDR_BITS + pfx->len,
+			.slot = ia->slot,
+			.proto = proto,
+			.port = htons(port),
+		};
+		memcpy(k.addr, pfx->addr, 16);
+		err = bpf_map_update_elem(ia->m->allow6, &k, &v, BPF_ANY);
+	}
+	if (err) {
+		char buf[64];
+
+		pc_prefix_str(pfx, buf, sizeof(buf));
+		pc_err("the allowlist holds at most " "65536 entries per family; use prefixes or fewer ports",
+		       "adding allowlist entry %s proto %u port %u failed: %s",
+		       buf, proto, port, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* Delete every allowlist entry of one slot (the inactive one). */
+static int clear_slot(int fd, size_t key_size, __u8 slot)
+{
+	unsigned char key[32], next[32];
+	void *prev = NULL;
+	int err = 0;
+
+	/* Collect first: deleting while iterating an LPM trie restarts. */
+	size_t n = 0, cap = 0;
+	unsigned char *del = NULL;
+
+	while (bpf_map_get_next_key(fd, prev, next) == 0) {
+		memcpy(key, next, key_size);
+		prev = key;
+		/* slot is the first byte after the 4-byte prefixlen */
+		if (key[4] != slot)
+			continue;
+		if (n == cap) {
+			unsigned char *d;
+
+			cap = cap ? cap * 2 : 256;
+			d = realloc(del, cap * key_size);
+			if (!d) {
+				free(del);
+				return -1;
+			}
+			del = d;
+		}
+		memcpy(del + n++ * key_size, key, key_size);
+	}
+	for (size_t i = 0; i < n; i++)
+		if (bpf_map_delete_elem(fd, del + i * key_size))
+			err = -1;
+	free(del);
+	return err;
+}
+
+/*
+ * Rule ids: a name that is in the running policy keeps its id; a new name
+ * takes an id that the running policy does not use, and its counter row
+ * starts from zero.
+ */
+static int assign_ids(const struct pc_maps *m, const struct pc_policy *pol,
+		      __u32 *ids)
+{
+	struct pc_rule_meta meta[PC_MAX_RULES];
+	bool taken[PC_MAX_RULES] = { true }; /* id 0 means "no rule" */
+	__u32 next = 1;
+
+	for (__u32 id = 1; id < PC_MAX_RULES; id++) {
+		if (bpf_map_lookup_elem(m->rules, &id, &meta[id]))
+			return -1;
+		taken[id] = meta[id].used;
+	}
+	for (size_t i = 0; i < pol->n_rules; i++) {
+		ids[i] = 0;
+		for (__u32 id = 1; id < PC_MAX_RULES; id++)
+			if (meta[id].used &&
+			    !strcmp(meta[id].name, pol->rules[i].name))
+				ids[i] = id;
+	}
+	for (size_t i = 0; i < pol->n_rules; i++) {
+		if (ids[i])
+			continue;
+		while (next < PC_MAX_RULES && taken[next])
+			next++;
+		if (next >= PC_MAX_RULES)
+			return -1;
+		ids[i] = next;
+		taken[next] = true;
+	}
+	return 0;
+}
+
+static int zero_counter(int fd, __u32 row)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	struct pc_counter *zero;
+	int err;
+
+	if (ncpu < 1)
+		return -1;
+	zero = calloc(ncpu, sizeof(*zero));
+	if (!zero)
+		return -1;
+	err = bpf_map_update_elem(fd, &row, zero, BPF_ANY);
+	free(zero);
+	return err;
+}
+
+static int write_meta(const struct pc_maps *m, const struct pc_policy *pol,
+		      const __u32 *ids, bool new_rules)
+{
+	bool keep[PC_MAX_RULES] = { false };
+
+	for (size_t i = 0; i < pol->n_rules; i++) {
+		struct pc_rule_meta meta = {
+			.used = 1,
+			.direction = PC_DIR_EGRESS,
+			.action = PC_ACT_PASS,
+		};
+		struct pc_rule_meta old;
+
+		keep[ids[i]] = true;
+		snprintf(meta.name, sizeof(meta.name), "%s",
+			 pol->rules[i].name);
+		if (bpf_map_lookup_elem(m->rules, &ids[i], &old))
+			return -1;
+		if (new_rules != !old.used)
+			continue;
+		if (!old.used &&
+		    zero_counter(m->counters, PC_RULE_BASE + ids[i]))
+			return -1;
+		if (bpf_map_update_elem(m->rules, &ids[i], &meta, BPF_ANY))
+			return -1;
+	}
+	if (new_rules)
+		return 0;
+	/* After the switch: forget rules the new policy dropped. */
+	for (__u32 id = 1; id < PC_MAX_RULES; id++) {
+		struct pc_rule_meta none = {};
+
+		if (!keep[id] &&
+		    bpf_map_update_elem(m->rules, &id, &none, BPF_ANY))
+			return -1;
+	}
+	return 0;
+}
+
+int pc_policy_apply(const struct pc_maps *m, const struct pc_policy *pol)
+{
+	struct pc_config cfg = {
+		.timeout_tcp_syn_ns = pol->timeout_tcp_syn * 1000000000ULL,
+		.timeout_tcp_est_ns = pol->timeout_tcp_est * 1000000000ULL,
+		.timeout_udp_ns = pol->timeout_udp * 1000000000ULL,
+		.timeout_icmp_ns = pol->timeout_icmp * 1000000000ULL,
+	};
+	struct pc_active act, next;
+	__u32 ids[PC_MAX_RULES];
+	struct insert_arg ia = { .m = m };
+	__u32 zero = 0, slot;
+
+	if (pol->n_rules >= PC_MAX_RULES)
+		return -1;
+	if (bpf_map_lookup_elem(m->active, &zero, &act))
+		return -1;
+	slot = act.generation ? !act.slot : 0;
+	ia.slot = slot;
+
+	if (assign_ids(m, pol, ids)) {
+		pc_err("remove rules from the policy",
+		       "assigning rule ids failed: more than %d named rules",
+		       PC_MAX_RULES - 1);
+		return -1;
+	}
+	/* 1. Build the new policy in the inactive slot. */
+	if (clear_slot(m->allow4, sizeof(struct pc_allow4_key), slot) ||
+	    clear_slot(m->allow6, sizeof(struct pc_allow6_key), slot))
+		goto fail;
+	for (size_t i = 0; i < pol->n_rules; i++) {
+		if (!pol->rules[i].enabled)
+			continue;
+		if (rule_each_prefix(pol, &pol->rules[i], ids[i], insert_entry,
+				     &ia))
+			goto fail;
+	}
+	for (size_t i = 0; i < pol->n_ssh_ports; i++)
+		cfg.ssh_ports[i] = htons(pol->ssh_ports[i]);
+	if (bpf_map_update_elem(m->policy_cfg, &slot, &cfg, BPF_ANY))
+		goto fail;
+	/* New rule names get their metadata (and a zeroed counter) now. */
+	if (write_meta(m, pol, ids, true))
+		goto fail;
+
+	/* 2. Switch: one 8-byte value, read once per packet. */
+	next.slot = slot;
+	next.generation = act.generation + 1;
+	if (bpf_map_update_elem(m->active, &zero, &next, BPF_ANY))
+		goto fail;
+
+	/* 3. Forget rules the new policy no longer has. */
+	if (write_meta(m, pol, ids, false))
+		pc_warn("cleaning up old rule names failed: %s",
+			strerror(errno));
+	return 0;
+fail:
+	pc_err("the running policy is unchanged",
+	       "writing the new policy into the maps failed: %s",
+	       strerror(errno));
+	return -1;
+}

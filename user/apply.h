@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * Writing a parsed policy into an interface's maps. The new policy goes to
+ * the inactive slot (config, allowlist entries), then one write to the
+ * "active" map switches every program to it: no packet sees a mix, and
+ * there is no moment without a policy. Rule ids (and so counters) are kept
+ * for rule names that stay.
+ */
+#ifndef PC_APPLY_H
+#define PC_APPLY_H
+
+#include "pins.h"
+#include "policy.h"
+
+/* Returns 0, or -1 with the running policy untouched. */
+int pc_policy_apply(const struct pc_maps *m, const struct pc_policy *pol);
+/* Number of allowlist entries the policy expands to (per family). */
+int pc_policy_count_entries(const struct pc_policy *pol, size_t *n4,
+			    size_t *n6);
+
+#endif /* PC_APPLY_H */

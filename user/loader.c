@@ -1,0 +1,360 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+#include <errno.h>
+#include <ifaddrs.h>
+#include <limits.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/if_link.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "portcullis.skel.h"
+#include "apply.h"
+#include "common.h"
+#include "loader.h"
+#include "netns.h"
+#include "pins.h"
+
+#define PC_TC_HANDLE 0x5043 /* "PC" */
+#define PC_TC_PRIORITY 1
+
+static int mkdir_p(const char *dir)
+{
+	char tmp[PATH_MAX];
+
+	snprintf(tmp, sizeof(tmp), "%s", dir);
+	for (char *p = tmp + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(tmp, 0700) && errno != EEXIST)
+			return -1;
+		*p = '/';
+	}
+	return mkdir(tmp, 0700) && errno != EEXIST ? -1 : 0;
+}
+
+static int fill_local_addrs(int fd, const char *ifname)
+{
+	struct ifaddrs *ifa, *i;
+	__u32 one = 1;
+	int n = 0;
+
+	if (getifaddrs(&ifa))
+		return -1;
+	for (i = ifa; i; i = i->ifa_next) {
+		struct pc_addr_key k = {};
+
+		if (!i->ifa_addr || strcmp(i->ifa_name, ifname))
+			continue;
+		if (i->ifa_addr->sa_family == AF_INET) {
+			k.family = AF_INET;
+			memcpy(k.addr,
+			       &((struct sockaddr_in *)i->ifa_addr)->sin_addr,
+			       4);
+		} else if (i->ifa_addr->sa_family == AF_INET6) {
+			k.family = AF_INET6;
+			memcpy(k.addr,
+			       &((struct sockaddr_in6 *)i->ifa_addr)->sin6_addr,
+			       16);
+		} else {
+			continue;
+		}
+		if (bpf_map_update_elem(fd, &k, &one, BPF_ANY) == 0)
+			n++;
+	}
+	freeifaddrs(ifa);
+	return n;
+}
+
+/* Native first, generic when the driver has no XDP. */
+static int attach_xdp(int prog_fd, int ifindex, bool force_generic,
+		      __u32 *mode)
+{
+	LIBBPF_OPTS(bpf_link_create_opts, opts);
+	int fd = -1;
+
+	if (!force_generic) {
+		opts.flags = XDP_FLAGS_DRV_MODE;
+		fd = bpf_link_create(prog_fd, ifindex, BPF_XDP, &opts);
+		*mode = PC_XDP_MODE_NATIVE;
+	}
+	if (fd < 0 && errno != EBUSY && errno != EEXIST) {
+		opts.flags = XDP_FLAGS_SKB_MODE;
+		fd = bpf_link_create(prog_fd, ifindex, BPF_XDP, &opts);
+		*mode = PC_XDP_MODE_GENERIC;
+	}
+	return fd;
+}
+
+static int write_info(const struct pc_maps *m, const struct pc_up_opts *o,
+		      int ifindex, __u32 xdp_mode, bool created_hook,
+		      const struct pc_policy *pol, const char *digest)
+{
+	struct pc_info info = {
+		.abi_version = PC_ABI_VERSION,
+		.ifindex = ifindex,
+		.xdp_mode = xdp_mode,
+		.n_rules = pol->n_rules,
+		.tc_handle = PC_TC_HANDLE,
+		.tc_priority = PC_TC_PRIORITY,
+		.tc_created_hook = created_hook,
+		.loaded_at = time(NULL),
+		.flow_capacity = pol->flow_max,
+	};
+	char real[PATH_MAX];
+	const char *path = "(built-in default)";
+	__u32 zero = 0;
+
+	if (o->policy)
+		path = realpath(o->policy, real) ? real : o->policy;
+	/* Longer paths are shown cut; the digest identifies the file. */
+	memcpy(info.policy_path, path,
+	       strnlen(path, sizeof(info.policy_path) - 1));
+	snprintf(info.policy_digest, sizeof(info.policy_digest), "%s", digest);
+	return bpf_map_update_elem(m->info, &zero, &info, BPF_ANY);
+}
+
+static int pin_all(struct portcullis *skel, const char *dir, int xdp_link_fd)
+{
+	struct bpf_map *map;
+	char path[PATH_MAX];
+
+	bpf_object__for_each_map(map, skel->obj)
+	{
+		if (bpf_map__is_internal(map))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir,
+			 bpf_map__name(map));
+		if (bpf_map__pin(map, path))
+			return -1;
+	}
+	snprintf(path, sizeof(path), "%s/prog_ingress", dir);
+	if (bpf_program__pin(skel->progs.pc_ingress, path))
+		return -1;
+	snprintf(path, sizeof(path), "%s/prog_egress", dir);
+	if (bpf_program__pin(skel->progs.pc_egress, path))
+		return -1;
+	snprintf(path, sizeof(path), "%s/xdp_link", dir);
+	return bpf_obj_pin(xdp_link_fd, path);
+}
+
+static void maps_from_skel(struct portcullis *s, struct pc_maps *m)
+{
+	m->flows = bpf_map__fd(s->maps.flows);
+	m->allow4 = bpf_map__fd(s->maps.allow4);
+	m->allow6 = bpf_map__fd(s->maps.allow6);
+	m->policy_cfg = bpf_map__fd(s->maps.policy_cfg);
+	m->active = bpf_map__fd(s->maps.active);
+	m->local_addrs = bpf_map__fd(s->maps.local_addrs);
+	m->counters = bpf_map__fd(s->maps.counters);
+	m->rules = bpf_map__fd(s->maps.rules);
+	m->info = bpf_map__fd(s->maps.info);
+}
+
+static int load_policy(const struct pc_up_opts *o, struct pc_policy *pol,
+		       char *digest)
+{
+	struct pc_diag diag = { .out = stderr };
+	char resolv[PATH_MAX];
+
+	if (pc_policy_load(o->policy, &diag, pol, digest)) {
+		pc_err("fix the errors above; 'portcullis check FILE' validates without changing anything",
+		       "the policy %s is invalid",
+		       o->policy ? o->policy : "(built-in default)");
+		return -1;
+	}
+	pc_netns_resolv_conf(o->netns, resolv, sizeof(resolv));
+	if (pc_policy_read_resolv(pol, resolv))
+		pc_warn("cannot read %s: DNS rules naming 'resolvers' allow nothing",
+			resolv);
+	return 0;
+}
+
+int pc_up(const struct pc_up_opts *o)
+{
+	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .attach_point = BPF_TC_EGRESS);
+	DECLARE_LIBBPF_OPTS(bpf_tc_opts, tc, .handle = PC_TC_HANDLE,
+			    .priority = PC_TC_PRIORITY);
+	struct portcullis *skel = NULL;
+	struct pc_policy pol = {};
+	char digest[PC_DIGEST_LEN];
+	char dir[PC_DIR_MAX];
+	struct pc_maps m;
+	bool created_hook = false, tc_attached = false, pinned = false;
+	int ifindex, link_fd = -1, ret = PC_EXIT_KERNEL, err;
+	__u32 mode = 0;
+
+	if (load_policy(o, &pol, digest))
+		return PC_EXIT_POLICY;
+	if (pc_netns_enter(o->netns)) {
+		ret = PC_EXIT_ERROR;
+		goto cleanup;
+	}
+	ifindex = if_nametoindex(o->ifname);
+	if (!ifindex) {
+		pc_err("check 'ip link' (in the right --netns)",
+		       "interface '%s' not found%s%s", o->ifname,
+		       o->netns ? " in netns " : "", o->netns ? o->netns : "");
+		ret = PC_EXIT_ERROR;
+		goto cleanup;
+	}
+	if (pc_bpffs_ensure())
+		goto cleanup;
+	pc_pin_dir(dir, sizeof(dir), o->netns, o->ifname);
+	if (access(dir, F_OK) == 0) {
+		pc_err("run 'portcullis down' first, or 'portcullis status' to see it",
+		       "%s%s%s is already up (pinned at %s)", o->ifname,
+		       o->netns ? " in netns " : "", o->netns ? o->netns : "",
+		       dir);
+		ret = PC_EXIT_STATE;
+		goto cleanup;
+	}
+
+	/* Open, size, load. */
+	skel = portcullis__open();
+	if (!skel) {
+		pc_err("run with -v to see libbpf's log",
+		       "opening the BPF skeleton failed: %s", strerror(errno));
+		goto cleanup;
+	}
+	bpf_map__set_max_entries(skel->maps.flows, pol.flow_max);
+	err = portcullis__load(skel);
+	if (err) {
+		pc_err("run with -v for the verifier log; the kernel needs BTF and BPF (5.15+)",
+		       "loading the BPF programs failed: %s", strerror(-err));
+		goto cleanup;
+	}
+	maps_from_skel(skel, &m);
+	if (pc_policy_apply(&m, &pol))
+		goto cleanup;
+	if (fill_local_addrs(m.local_addrs, o->ifname) < 0)
+		pc_warn("reading the addresses of %s failed: own-address martians not dropped",
+			o->ifname);
+
+	/* Attach: egress first, so replies to what ingress lets in can leave. */
+	hook.ifindex = ifindex;
+	err = bpf_tc_hook_create(&hook);
+	if (err && err != -EEXIST) {
+		pc_err("check that the kernel has clsact (sch_clsact)",
+		       "creating the tc clsact hook on %s failed: %s",
+		       o->ifname, strerror(-err));
+		goto cleanup;
+	}
+	created_hook = !err;
+	tc.prog_fd = bpf_program__fd(skel->progs.pc_egress);
+	err = bpf_tc_attach(&hook, &tc);
+	if (err) {
+		pc_err("another filter holds handle 0x5043 prio 1? see 'tc filter show dev IF egress'",
+		       "attaching tc egress on %s failed: %s", o->ifname,
+		       strerror(-err));
+		goto cleanup;
+	}
+	tc_attached = true;
+	link_fd = attach_xdp(bpf_program__fd(skel->progs.pc_ingress), ifindex,
+			     o->force_generic, &mode);
+	if (link_fd < 0) {
+		pc_err("another XDP program may be attached: see 'ip link show dev IF'",
+		       "attaching XDP on %s failed: %s", o->ifname,
+		       strerror(errno));
+		goto cleanup;
+	}
+	if (write_info(&m, o, ifindex, mode, created_hook, &pol, digest))
+		goto cleanup;
+
+	/* Pin, so that enforcement outlives this process. */
+	if (mkdir_p(dir) || (pinned = true, pin_all(skel, dir, link_fd))) {
+		pc_err("check that bpffs is mounted at /sys/fs/bpf and writable",
+		       "pinning under %s failed: %s", dir, strerror(errno));
+		goto cleanup;
+	}
+	printf("%s%s%s: up (XDP %s, tc egress), policy %s, %zu rules\n",
+	       o->ifname, o->netns ? " in netns " : "", o->netns ? o->netns : "",
+	       mode == PC_XDP_MODE_NATIVE ? "native" : "generic",
+	       o->policy ? o->policy : "(built-in default)", pol.n_rules);
+	ret = PC_EXIT_OK;
+
+cleanup:
+	if (ret != PC_EXIT_OK) {
+		if (link_fd >= 0)
+			bpf_link_detach(link_fd);
+		if (tc_attached) {
+			tc.prog_fd = tc.prog_id = tc.flags = 0;
+			bpf_tc_detach(&hook, &tc);
+		}
+		if (created_hook) {
+			hook.attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS;
+			bpf_tc_hook_destroy(&hook);
+		}
+		if (pinned)
+			pc_pins_remove(dir);
+	}
+	if (link_fd >= 0)
+		close(link_fd);
+	portcullis__destroy(skel);
+	pc_policy_free(&pol);
+	return ret;
+}
+
+int pc_down(const char *ifname, const char *netns)
+{
+	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .attach_point = BPF_TC_EGRESS);
+	DECLARE_LIBBPF_OPTS(bpf_tc_opts, tc);
+	struct pc_info info;
+	struct pc_maps m;
+	char dir[PC_DIR_MAX], path[PATH_MAX];
+	__u32 zero = 0;
+	int ifindex, fd, ret = PC_EXIT_OK;
+
+	if (pc_netns_enter(netns))
+		return PC_EXIT_ERROR;
+	pc_pin_dir(dir, sizeof(dir), netns, ifname);
+	if (pc_maps_open(dir, &m)) {
+		pc_err("see 'portcullis status' for what is up",
+		       "%s%s%s is not up (nothing pinned at %s)", ifname,
+		       netns ? " in netns " : "", netns ? netns : "", dir);
+		return PC_EXIT_STATE;
+	}
+	if (bpf_map_lookup_elem(m.info, &zero, &info))
+		memset(&info, 0, sizeof(info));
+	pc_maps_close(&m);
+
+	/* XDP: detaching the pinned link removes the program. */
+	snprintf(path, sizeof(path), "%s/xdp_link", dir);
+	fd = bpf_obj_get(path);
+	if (fd >= 0) {
+		if (bpf_link_detach(fd) && errno != ENOLINK) {
+			pc_err(NULL, "detaching XDP from %s failed: %s", ifname,
+			       strerror(errno));
+			ret = PC_EXIT_KERNEL;
+		}
+		close(fd);
+	}
+
+	ifindex = if_nametoindex(ifname);
+	if (ifindex && info.tc_handle) {
+		hook.ifindex = ifindex;
+		tc.handle = info.tc_handle;
+		tc.priority = info.tc_priority;
+		if (bpf_tc_detach(&hook, &tc) && errno != ENOENT)
+			pc_warn("detaching tc egress from %s failed", ifname);
+		if (info.tc_created_hook) {
+			hook.attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS;
+			bpf_tc_hook_destroy(&hook);
+		}
+	}
+	if (pc_pins_remove(dir)) {
+		pc_err("remove it by hand: rm -r DIR",
+		       "removing the pins under %s failed: %s", dir,
+		       strerror(errno));
+		ret = PC_EXIT_KERNEL;
+	}
+	if (ret == PC_EXIT_OK)
+		printf("%s%s%s: down\n", ifname, netns ? " in netns " : "",
+		       netns ? netns : "");
+	return ret;
+}

@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * Loading and attaching: one skeleton per interface, XDP on ingress (native
+ * when the driver has it, generic otherwise), tc clsact on egress, all of it
+ * pinned so enforcement outlives the process.
+ */
+#ifndef PC_LOADER_H
+#define PC_LOADER_H
+
+#include <stdbool.h>
+
+struct pc_up_opts {
+	const char *ifname;
+	const char *netns; /* NULL: the current (host) namespace */
+	const char *policy; /* NULL: the built-in default */
+	bool force_generic; /* skip the native XDP attempt */
+};
+
+/* Return PC_EXIT_* codes. */
+int pc_up(const struct pc_up_opts *o);
+int pc_down(const char *ifname, const char *netns);
+
+#endif /* PC_LOADER_H */

@@ -1,0 +1,179 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/* portcullis CLI: subcommands in the style of bpftool. */
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/libbpf.h>
+#include "common.h"
+#include "loader.h"
+#include "policy.h"
+#include "show.h"
+#include "check.h"
+
+static const char usage[] =
+	"Usage: portcullis [-v] COMMAND [OPTIONS]\n"
+	"\n"
+	"Lock a server down: only SSH and replies come in, only the allowlist\n"
+	"goes out. Enforced by XDP (ingress) and tc (egress) programs that stay\n"
+	"attached after the command exits.\n"
+	"\n"
+	"Commands:\n"
+	"  up     --iface IF [--netns NAME] [--policy FILE] [--generic]\n"
+	"         attach to IF and enforce FILE (default: the built-in policy)\n"
+	"  down   --iface IF [--netns NAME]   detach and remove the pins\n"
+	"  status [--json]                    what is attached, policy, flow fill\n"
+	"  stats  [--iface IF] [--netns NAME] [--json]\n"
+	"         packets and bytes for every rule, built-in and policy\n"
+	"  check  [FILE]                      validate a policy, change nothing\n"
+	"  default-policy                     print the built-in policy\n"
+	"\n"
+	"Options:\n"
+	"  -j, --json     machine-readable output (status, stats)\n"
+	"  -v, --verbose  show libbpf's debug output\n"
+	"  -h, --help     this text\n"
+	"\n"
+	"Exit codes:\n"
+	"  0  success\n"
+	"  1  environment error (not root, no such netns or interface)\n"
+	"  2  usage error\n"
+	"  3  invalid policy\n"
+	"  4  kernel error (BPF load, attach, pin, map access)\n"
+	"  5  state error (already up, not up)\n";
+
+struct args {
+	const char *ifname, *netns, *policy;
+	bool json, generic;
+	int nargs;
+	char **args;
+};
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt,
+			va_list ap)
+{
+	if (level == LIBBPF_DEBUG && !pc_verbose)
+		return 0;
+	return vfprintf(stderr, fmt, ap);
+}
+
+static int parse_args(int argc, char **argv, struct args *a)
+{
+	static const struct option opts[] = {
+		{ "iface", required_argument, NULL, 'i' },
+		{ "netns", required_argument, NULL, 'n' },
+		{ "policy", required_argument, NULL, 'p' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "generic", no_argument, NULL, 'g' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{},
+	};
+	int c;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "i:n:p:jvh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'i':
+			a->ifname = optarg;
+			break;
+		case 'n':
+			a->netns = optarg;
+			break;
+		case 'p':
+			a->policy = optarg;
+			break;
+		case 'j':
+			a->json = true;
+			break;
+		case 'g':
+			a->generic = true;
+			break;
+		case 'v':
+			pc_verbose = true;
+			break;
+		case 'h':
+			fputs(usage, stdout);
+			exit(PC_EXIT_OK);
+		default:
+			return -1;
+		}
+	}
+	a->nargs = argc - optind;
+	a->args = argv + optind;
+	return 0;
+}
+
+static int need_iface(const struct args *a, const char *cmd)
+{
+	if (a->ifname)
+		return 0;
+	pc_err("for example: portcullis " "up --iface eth0", "%s needs --iface IF",
+	       cmd);
+	return -1;
+}
+
+int main(int argc, char **argv)
+{
+	struct args a = {};
+	const char *cmd;
+
+	/* Global options before the command. */
+	while (argc > 1 && argv[1][0] == '-') {
+		if (!strcmp(argv[1], "-v") || !strcmp(argv[1], "--verbose")) {
+			pc_verbose = true;
+		} else if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
+			fputs(usage, stdout);
+			return PC_EXIT_OK;
+		} else if (!strcmp(argv[1], "-j") || !strcmp(argv[1], "--json")) {
+			a.json = true;
+		} else {
+			break;
+		}
+		argv++;
+		argc--;
+	}
+	if (argc < 2) {
+		fputs(usage, stderr);
+		return PC_EXIT_USAGE;
+	}
+	cmd = argv[1];
+	if (parse_args(argc - 1, argv + 1, &a)) {
+		fprintf(stderr, "see 'portcullis --help'\n");
+		return PC_EXIT_USAGE;
+	}
+	libbpf_set_print(libbpf_print);
+
+	if (!strcmp(cmd, "up")) {
+		struct pc_up_opts o = {
+			.ifname = a.ifname,
+			.netns = a.netns,
+			.policy = a.policy,
+			.force_generic = a.generic,
+		};
+		return need_iface(&a, cmd) ? PC_EXIT_USAGE : pc_up(&o);
+	}
+	if (!strcmp(cmd, "down"))
+		return need_iface(&a, cmd) ? PC_EXIT_USAGE :
+					     pc_down(a.ifname, a.netns);
+	if (!strcmp(cmd, "status") || !strcmp(cmd, "stats")) {
+		struct pc_show_opts o = {
+			.ifname = a.ifname,
+			.netns = a.netns,
+			.json = a.json,
+		};
+		return cmd[4] == 'u' ? pc_cmd_status(&o) : pc_cmd_stats(&o);
+	}
+	if (!strcmp(cmd, "check"))
+		return pc_cmd_check(a.nargs ? a.args[0] : a.policy);
+	if (!strcmp(cmd, "default-policy")) {
+		fwrite(pc_default_policy, 1,
+		       pc_default_policy_end - pc_default_policy, stdout);
+		return PC_EXIT_OK;
+	}
+	if (!strcmp(cmd, "help")) {
+		fputs(usage, stdout);
+		return PC_EXIT_OK;
+	}
+	pc_err("see 'portcullis --help'", "unknown command '%s'", cmd);
+	return PC_EXIT_USAGE;
+}

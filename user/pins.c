@@ -1,0 +1,137 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <unistd.h>
+#include <linux/magic.h>
+#include <bpf/bpf.h>
+#include "common.h"
+#include "pins.h"
+
+const char *const pc_map_names[PC_N_MAPS] = {
+	"flows",       "allow4",   "allow6", "policy_cfg", "active",
+	"local_addrs", "counters", "rules",  "info",
+};
+
+int pc_bpffs_ensure(void)
+{
+	struct statfs st;
+
+	if (statfs(PC_BPFFS, &st) == 0 && st.f_type == BPF_FS_MAGIC)
+		return 0;
+	if (mount("bpf", PC_BPFFS, "bpf", 0, "mode=0700")) {
+		pc_err("check that you are root and that the kernel has bpffs",
+		       "mounting bpffs at %s failed: %s", PC_BPFFS,
+		       strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+void pc_pin_dir(char *buf, size_t len, const char *netns, const char *ifname)
+{
+	snprintf(buf, len, "%s/%s/%s", PC_PIN_ROOT, netns ? netns : PC_HOST_NS,
+		 ifname);
+}
+
+int pc_maps_open(const char *dir, struct pc_maps *m)
+{
+	int *fds = (int *)m;
+	char path[PATH_MAX];
+
+	for (int i = 0; i < PC_N_MAPS; i++)
+		fds[i] = -1;
+	for (int i = 0; i < PC_N_MAPS; i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, pc_map_names[i]);
+		fds[i] = bpf_obj_get(path);
+		if (fds[i] < 0) {
+			int e = errno;
+
+			pc_maps_close(m);
+			errno = e;
+			return -1;
+		}
+	}
+	return 0;
+}
+
+void pc_maps_close(struct pc_maps *m)
+{
+	int *fds = (int *)m;
+
+	for (int i = 0; i < PC_N_MAPS; i++) {
+		if (fds[i] >= 0)
+			close(fds[i]);
+		fds[i] = -1;
+	}
+}
+
+int pc_pins_remove(const char *dir)
+{
+	char path[PATH_MAX];
+	struct dirent *de;
+	DIR *d = opendir(dir);
+	char *slash;
+	int err = 0;
+
+	if (!d)
+		return errno == ENOENT ? 0 : -1;
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		if (unlink(path))
+			err = -1;
+	}
+	closedir(d);
+	if (rmdir(dir))
+		err = -1;
+	/* Remove the netns level when it became empty; ignore ENOTEMPTY. */
+	snprintf(path, sizeof(path), "%s", dir);
+	slash = strrchr(path, '/');
+	if (slash) {
+		*slash = '\0';
+		rmdir(path);
+	}
+	return err;
+}
+
+int pc_for_each_iface(const char *netns_filter, const char *ifname_filter,
+		      pc_iface_fn fn, void *arg)
+{
+	char nsdir[PC_DIR_MAX / 2], ifdir[PC_DIR_MAX];
+	struct dirent *ns, *ifc;
+	DIR *root, *d;
+	int ret = 0;
+
+	root = opendir(PC_PIN_ROOT);
+	if (!root)
+		return 0;
+	while (!ret && (ns = readdir(root))) {
+		if (ns->d_name[0] == '.')
+			continue;
+		if (netns_filter && strcmp(netns_filter, ns->d_name))
+			continue;
+		snprintf(nsdir, sizeof(nsdir), "%s/%s", PC_PIN_ROOT,
+			 ns->d_name);
+		d = opendir(nsdir);
+		if (!d)
+			continue;
+		while (!ret && (ifc = readdir(d))) {
+			if (ifc->d_name[0] == '.')
+				continue;
+			if (ifname_filter && strcmp(ifname_filter, ifc->d_name))
+				continue;
+			snprintf(ifdir, sizeof(ifdir), "%s/%s", nsdir,
+				 ifc->d_name);
+			ret = fn(ns->d_name, ifc->d_name, ifdir, arg);
+		}
+		closedir(d);
+	}
+	closedir(root);
+	return ret;
+}

@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * Where an interface's programs, links and maps are pinned, and how the CLI
+ * finds them again: /sys/fs/bpf/portcullis/<netns or "host">/<ifname>/.
+ */
+#ifndef PC_PINS_H
+#define PC_PINS_H
+
+#include <limits.h>
+#include <stddef.h>
+
+#define PC_BPFFS "/sys/fs/bpf"
+#define PC_PIN_ROOT PC_BPFFS "/portcullis"
+#define PC_HOST_NS "host"
+#define PC_DIR_MAX 1024 /* a pin directory path; files in it fit PATH_MAX */
+
+/* File descriptors of one interface's maps. */
+struct pc_maps {
+	int flows;
+	int allow4;
+	int allow6;
+	int policy_cfg;
+	int active;
+	int local_addrs;
+	int counters;
+	int rules;
+	int info;
+};
+
+/* Names of the pinned maps, in struct pc_maps order. */
+extern const char *const pc_map_names[];
+#define PC_N_MAPS 9
+
+/* Mount bpffs at /sys/fs/bpf when it is not there. */
+int pc_bpffs_ensure(void);
+void pc_pin_dir(char *buf, size_t len, const char *netns, const char *ifname);
+/* Open every pinned map of dir; -1 with errno when it is not up. */
+int pc_maps_open(const char *dir, struct pc_maps *m);
+void pc_maps_close(struct pc_maps *m);
+/* Remove every file in dir and dir itself (and an empty netns dir). */
+int pc_pins_remove(const char *dir);
+
+/* Calls fn for every pinned interface; stops on a non-zero return. */
+typedef int (*pc_iface_fn)(const char *netns, const char *ifname,
+			   const char *dir, void *arg);
+int pc_for_each_iface(const char *netns_filter, const char *ifname_filter,
+		      pc_iface_fn fn, void *arg);
+
+#endif /* PC_PINS_H */

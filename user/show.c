@@ -1,0 +1,201 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <jansson.h>
+#include <bpf/bpf.h>
+#include "common.h"
+#include "counters.h"
+#include "pins.h"
+#include "show.h"
+
+struct walk {
+	const struct pc_show_opts *o;
+	json_t *arr; /* JSON output, or NULL for tables */
+	int count;
+	int err;
+};
+
+static __u64 count_flows(int fd)
+{
+	struct pc_flow_key key, next;
+	void *prev = NULL;
+	__u64 n = 0;
+
+	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+		key = next;
+		prev = &key;
+		n++;
+	}
+	return n;
+}
+
+static const char *mode_str(__u32 mode)
+{
+	return mode == PC_XDP_MODE_NATIVE  ? "native" :
+	       mode == PC_XDP_MODE_GENERIC ? "generic" :
+					     "?";
+}
+
+static int status_one(const char *netns, const char *ifname, const char *dir,
+		      void *arg)
+{
+	struct walk *w = arg;
+	struct pc_info info;
+	struct pc_active act;
+	struct pc_maps m;
+	char when[32];
+	__u32 zero = 0;
+	__u64 flows;
+
+	if (pc_maps_open(dir, &m)) {
+		pc_warn("%s: incomplete pins (%s); 'portcullis down' cleans up",
+			dir, strerror(errno));
+		w->err = 1;
+		return 0;
+	}
+	if (bpf_map_lookup_elem(m.info, &zero, &info) ||
+	    bpf_map_lookup_elem(m.active, &zero, &act)) {
+		pc_maps_close(&m);
+		w->err = 1;
+		return 0;
+	}
+	flows = count_flows(m.flows);
+	pc_maps_close(&m);
+	info.policy_path[PC_PATH_LEN - 1] = '\0';
+	info.policy_digest[PC_DIGEST_LEN - 1] = '\0';
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ",
+		 gmtime((time_t *)&info.loaded_at));
+	w->count++;
+
+	if (w->arr) {
+		json_array_append_new(
+			w->arr,
+			json_pack("{s:s, s:s, s:i, s:s, s:s, s:s, s:s, s:I, s:i, s:i, s:I, s:I}",
+				  "netns", netns, "iface", ifname, "ifindex",
+				  (int)info.ifindex, "xdp_mode",
+				  mode_str(info.xdp_mode), "policy",
+				  info.policy_path, "policy_sha256",
+				  info.policy_digest, "loaded_at", when,
+				  "loaded_at_unix", (json_int_t)info.loaded_at,
+				  "rules", (int)info.n_rules, "generation",
+				  (int)act.generation, "flows", (json_int_t)flows,
+				  "flow_capacity",
+				  (json_int_t)info.flow_capacity));
+		return 0;
+	}
+	if (w->count == 1)
+		printf("%-12s %-12s %-8s %-5s %-15s %-20s %-13s %s\n", "NETNS",
+		       "IFACE", "XDP", "RULES", "FLOWS", "LOADED", "DIGEST",
+		       "POLICY");
+	char fill[32];
+
+	snprintf(fill, sizeof(fill), "%llu/%llu", (unsigned long long)flows,
+		 (unsigned long long)info.flow_capacity);
+	printf("%-12s %-12s %-8s %-5u %-15s %-20s %-13.12s %s\n", netns, ifname,
+	       mode_str(info.xdp_mode), info.n_rules, fill, when,
+	       info.policy_digest, info.policy_path);
+	return 0;
+}
+
+static int dump_json(json_t *j)
+{
+	int err = json_dumpf(j, stdout, JSON_INDENT(2)) ? -1 : 0;
+
+	putchar('\n');
+	json_decref(j);
+	return err;
+}
+
+int pc_cmd_status(const struct pc_show_opts *o)
+{
+	struct walk w = { .o = o };
+
+	if (o->json)
+		w.arr = json_array();
+	pc_for_each_iface(o->netns, o->ifname, status_one, &w);
+	if (o->json)
+		dump_json(w.arr);
+	else if (!w.count)
+		printf("no interface is locked down ('portcullis up --iface IF' starts)\n");
+	return w.err ? PC_EXIT_KERNEL : PC_EXIT_OK;
+}
+
+static int stats_one(const char *netns, const char *ifname, const char *dir,
+		     void *arg)
+{
+	struct walk *w = arg;
+	struct pc_stats *st;
+	struct pc_maps m;
+
+	if (pc_maps_open(dir, &m)) {
+		w->err = 1;
+		return 0;
+	}
+	st = calloc(1, sizeof(*st));
+	if (!st || pc_stats_read(&m, st)) {
+		pc_err(NULL, "reading counters of %s/%s failed: %s", netns,
+		       ifname, strerror(errno));
+		free(st);
+		pc_maps_close(&m);
+		w->err = 1;
+		return 0;
+	}
+	pc_maps_close(&m);
+	w->count++;
+
+	if (w->arr) {
+		json_t *rules = json_array();
+
+		for (int i = 0; i < st->n; i++) {
+			struct pc_stat_row *r = &st->rows[i];
+
+			json_array_append_new(
+				rules,
+				json_pack("{s:s, s:s, s:s, s:s, s:I, s:I}",
+					  "name", r->name, "kind",
+					  r->builtin ? "builtin" : "policy",
+					  "direction", pc_dir_str(r->direction),
+					  "action", pc_act_str(r->action),
+					  "packets", (json_int_t)r->packets,
+					  "bytes", (json_int_t)r->bytes));
+		}
+		json_array_append_new(w->arr,
+				      json_pack("{s:s, s:s, s:o}", "netns",
+						netns, "iface", ifname, "rules",
+						rules));
+		free(st);
+		return 0;
+	}
+	printf("%s%s (netns %s)\n", w->count > 1 ? "\n" : "", ifname, netns);
+	printf("%-24s %-8s %-7s %-8s %14s %16s\n", "RULE", "DIR", "ACTION",
+	       "KIND", "PACKETS", "BYTES");
+	for (int i = 0; i < st->n; i++) {
+		struct pc_stat_row *r = &st->rows[i];
+
+		printf("%-24s %-8s %-7s %-8s %14llu %16llu\n", r->name,
+		       pc_dir_str(r->direction), pc_act_str(r->action),
+		       r->builtin ? "builtin" : "policy",
+		       (unsigned long long)r->packets,
+		       (unsigned long long)r->bytes);
+	}
+	free(st);
+	return 0;
+}
+
+int pc_cmd_stats(const struct pc_show_opts *o)
+{
+	struct walk w = { .o = o };
+
+	if (o->json)
+		w.arr = json_array();
+	pc_for_each_iface(o->netns, o->ifname, stats_one, &w);
+	if (o->json)
+		dump_json(w.arr);
+	if (!w.count && (o->ifname || o->netns)) {
+		pc_err("see 'portcullis status'", "no such interface is up");
+		return PC_EXIT_STATE;
+	}
+	return w.err ? PC_EXIT_KERNEL : PC_EXIT_OK;
+}

@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/* The read-only commands: status and stats, as tables or JSON. */
+#ifndef PC_SHOW_H
+#define PC_SHOW_H
+
+#include <stdbool.h>
+
+struct pc_show_opts {
+	const char *ifname; /* NULL: all */
+	const char *netns; /* NULL: all */
+	bool json;
+};
+
+int pc_cmd_status(const struct pc_show_opts *o);
+int pc_cmd_stats(const struct pc_show_opts *o);
+
+#endif /* PC_SHOW_H */

@@ -18,7 +18,7 @@
 
 #define TC_ACT_OK 0
 #define TC_ACT_SHOT 2
-/* Bytes of headers tc egress wants in the linear area before parsing. */
+/* Bytes of headers made linear when a packet's headers are paged. */
 #define PC_PULL_LEN 128
 
 #define ICMPV6_MLD_QUERY 130
@@ -245,14 +245,19 @@ static __always_inline __u32 pc_egress_decide(struct __sk_buff *skb,
 SEC("tc")
 int pc_egress(struct __sk_buff *skb)
 {
-	__u32 pull = skb->len < PC_PULL_LEN ? skb->len : PC_PULL_LEN;
 	struct pc_pkt pkt = {};
 	__u32 rule = 0;
-	__u32 reason;
+	__u32 reason, pull;
 
-	if (skb->data + pull > skb->data_end)
-		bpf_skb_pull_data(skb, pull);
 	reason = pc_egress_decide(skb, &pkt, &rule);
+	if (reason == PC_R_OUT_MALFORMED) {
+		/* Headers may sit in paged data: make them linear, judge again. */
+		pull = skb->len < PC_PULL_LEN ? skb->len : PC_PULL_LEN;
+		if (bpf_skb_pull_data(skb, pull) == 0) {
+			__builtin_memset(&pkt, 0, sizeof(pkt));
+			reason = pc_egress_decide(skb, &pkt, &rule);
+		}
+	}
 	return pc_finish(reason, rule, skb->len) == PC_ACT_PASS ? TC_ACT_OK :
 								  TC_ACT_SHOT;
 }

@@ -1,0 +1,188 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+#include <arpa/inet.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "apply.h"
+#include "counters.h"
+#include "harness.h"
+#include "policy.h"
+
+static void maps_of(struct portcullis *s, struct pc_maps *m)
+{
+	m->flows = bpf_map__fd(s->maps.flows);
+	m->allow4 = bpf_map__fd(s->maps.allow4);
+	m->allow6 = bpf_map__fd(s->maps.allow6);
+	m->policy_cfg = bpf_map__fd(s->maps.policy_cfg);
+	m->active = bpf_map__fd(s->maps.active);
+	m->local_addrs = bpf_map__fd(s->maps.local_addrs);
+	m->counters = bpf_map__fd(s->maps.counters);
+	m->rules = bpf_map__fd(s->maps.rules);
+	m->info = bpf_map__fd(s->maps.info);
+}
+
+static int add_local(struct harness *h, int family, const char *a)
+{
+	struct pc_addr_key k = { .family = family };
+	__u32 one = 1;
+
+	inet_pton(family, a, k.addr);
+	return bpf_map_update_elem(h->m.local_addrs, &k, &one, BPF_ANY);
+}
+
+int h_setup(struct harness *h, const char *policy_yaml, uint32_t flow_max)
+{
+	struct pc_diag diag = { .file = "test-policy", .out = stderr };
+	char digest[PC_DIGEST_LEN];
+	char resolv[] = "/tmp/pc-unit-resolv-XXXXXX";
+	struct pc_policy pol;
+	FILE *f;
+	int fd, err;
+
+	memset(&h->m, -1, sizeof(h->m));
+	h->skel = NULL;
+	err = policy_yaml ?
+		      pc_policy_parse(policy_yaml, strlen(policy_yaml), &diag,
+				      &pol) :
+		      pc_policy_load(NULL, &diag, &pol, digest);
+	if (err)
+		return -1;
+	fd = mkstemp(resolv);
+	f = fd >= 0 ? fdopen(fd, "w") : NULL;
+	if (!f)
+		return -1;
+	fprintf(f, "# test\nnameserver %s\nnameserver %s\n", DNS4, DNS6);
+	fclose(f);
+	pc_policy_read_resolv(&pol, resolv);
+	unlink(resolv);
+
+	h->skel = portcullis__open();
+	if (!h->skel)
+		goto fail;
+	bpf_map__set_max_entries(h->skel->maps.flows,
+				 flow_max ? flow_max : pol.flow_max);
+	if (portcullis__load(h->skel))
+		goto fail;
+	maps_of(h->skel, &h->m);
+	h->xdp_fd = bpf_program__fd(h->skel->progs.pc_ingress);
+	h->tc_fd = bpf_program__fd(h->skel->progs.pc_egress);
+	if (pc_policy_apply(&h->m, &pol))
+		goto fail;
+	if (add_local(h, AF_INET, SRV4) || add_local(h, AF_INET6, SRV6))
+		goto fail;
+	pc_policy_free(&pol);
+	return 0;
+fail:
+	pc_policy_free(&pol);
+	portcullis__destroy(h->skel);
+	h->skel = NULL;
+	return -1;
+}
+
+void h_teardown(struct harness *h)
+{
+	portcullis__destroy(h->skel);
+	h->skel = NULL;
+}
+
+int h_run(struct harness *h, bool egress, const struct pkt_spec *s)
+{
+	uint8_t buf[PKT_MAX];
+	size_t len = pkt_build(s, buf, sizeof(buf));
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = buf,
+		    .data_size_in = len, .repeat = 1);
+
+	if (bpf_prog_test_run_opts(egress ? h->tc_fd : h->xdp_fd, &opts))
+		return -1;
+	return opts.retval;
+}
+
+uint64_t h_row_packets(struct harness *h, uint32_t row)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	struct pc_counter v[ncpu];
+	uint64_t sum = 0;
+
+	if (bpf_map_lookup_elem(h->m.counters, &row, v))
+		return UINT64_MAX;
+	for (int i = 0; i < ncpu; i++)
+		sum += v[i].packets;
+	return sum;
+}
+
+int h_rule_id(struct harness *h, const char *name)
+{
+	struct pc_rule_meta meta;
+
+	for (__u32 id = 1; id < PC_MAX_RULES; id++)
+		if (!bpf_map_lookup_elem(h->m.rules, &id, &meta) &&
+		    meta.used && !strcmp(meta.name, name))
+			return id;
+	return -1;
+}
+
+void check(struct harness *h, const char *name, bool ok, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (ok) {
+		h->passed++;
+		printf("ok     %s: %s\n", h->group, name);
+		return;
+	}
+	h->failed++;
+	printf("FAIL   %s: %s: ", h->group, name);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+}
+
+void expect(struct harness *h, const char *name, bool egress,
+	    const struct pkt_spec *s, bool pass, int reason, const char *rule)
+{
+	uint64_t before[PC_MAX_COUNTERS], after[PC_MAX_COUNTERS];
+	int want = egress ? (pass ? 0 /* TC_ACT_OK */ : 2 /* TC_ACT_SHOT */) :
+			    (pass ? 2 /* XDP_PASS */ : 1 /* XDP_DROP */);
+	int rule_row = -1, ret;
+	char moved[512] = "";
+
+	if (rule) {
+		int id = h_rule_id(h, rule);
+
+		if (id < 0) {
+			check(h, name, false, "no rule named '%s'", rule);
+			return;
+		}
+		rule_row = PC_RULE_BASE + id;
+	}
+	for (uint32_t r = 0; r < PC_MAX_COUNTERS; r++)
+		before[r] = h_row_packets(h, r);
+	ret = h_run(h, egress, s);
+	for (uint32_t r = 0; r < PC_MAX_COUNTERS; r++) {
+		after[r] = h_row_packets(h, r);
+		if (after[r] != before[r]) {
+			size_t l = strlen(moved);
+
+			snprintf(moved + l, sizeof(moved) - l, " %s+%llu",
+				 r < PC_R_MAX ? pc_reason_names[r] : "rule",
+				 (unsigned long long)(after[r] - before[r]));
+		}
+	}
+	bool ok = ret == want && after[reason] - before[reason] == 1;
+
+	for (uint32_t r = 0; r < PC_MAX_COUNTERS && ok; r++) {
+		if (r == (uint32_t)reason || (int)r == rule_row)
+			continue;
+		ok = after[r] == before[r];
+	}
+	if (rule_row >= 0)
+		ok = ok && after[rule_row] - before[rule_row] == 1;
+	check(h, name, ok, "want %s by %s%s%s, got retval %d, rows moved:%s",
+	      pass ? "pass" : "drop", pc_reason_names[reason],
+	      rule ? " rule " : "", rule ? rule : "", ret, moved);
+}

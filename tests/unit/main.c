@@ -1,0 +1,48 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * Unit tests of the BPF programs with BPF_PROG_TEST_RUN, and of the
+ * policy parser. Runs in a network namespace of its own (unshare), so
+ * nothing here touches the host's interfaces.
+ */
+#define _GNU_SOURCE
+#include <sched.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <bpf/libbpf.h>
+#include "harness.h"
+
+static int quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	if (level == LIBBPF_DEBUG)
+		return 0;
+	return vfprintf(stderr, fmt, ap);
+}
+
+int main(int argc, char **argv)
+{
+	struct harness h = { .group = "setup" };
+	const char *only = argc > 1 ? argv[1] : NULL;
+
+	libbpf_set_print(quiet);
+	if (unshare(CLONE_NEWNET)) {
+		perror("unshare(CLONE_NEWNET): run as root");
+		return 1;
+	}
+	if (h_setup(&h, NULL, 0)) {
+		fprintf(stderr, "loading the programs with the default policy failed\n");
+		printf("0 passed, 1 failed\n");
+		return 1;
+	}
+	if (!only || !strcmp(only, "ingress"))
+		test_ingress(&h);
+	if (!only || !strcmp(only, "egress"))
+		test_egress(&h);
+	if (!only || !strcmp(only, "flow-table"))
+		test_flow_table(&h);
+	if (!only || !strcmp(only, "policy"))
+		test_policy_file(&h);
+	h_teardown(&h);
+	printf("%d passed, %d failed\n", h.passed, h.failed);
+	return h.failed ? 1 : 0;
+}

@@ -1,0 +1,162 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/* Egress (tc) verdict paths and the flows they create for ingress. */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include "harness.h"
+#include "portcullis.h"
+
+#define TH_FIN 0x01
+#define TH_SYN 0x02
+#define TH_ACK 0x10
+
+struct fam {
+	int af;
+	const char *tag, *srv, *edge, *api, *out, *dns;
+	uint8_t icmp;
+};
+
+static const struct fam fams[] = {
+	{ AF_INET, "v4", SRV4, EDGE4, API4, OUT4, DNS4, IPPROTO_ICMP },
+	{ AF_INET6, "v6", SRV6, EDGE6, API6, OUT6, DNS6, IPPROTO_ICMPV6 },
+};
+
+/* A packet from the server (egress) or to it (ingress). */
+static struct pkt_spec pkt(const struct fam *f, bool egress, uint8_t proto,
+			   const char *remote, uint16_t lport, uint16_t rport,
+			   uint8_t flags)
+{
+	struct pkt_spec s = {
+		.family = f->af,
+		.proto = proto,
+		.tcp_flags = flags,
+		.src = egress ? f->srv : remote,
+		.dst = egress ? remote : f->srv,
+		.sport = egress ? lport : rport,
+		.dport = egress ? rport : lport,
+	};
+	return s;
+}
+
+static void t(struct harness *h, const struct fam *f, const char *what,
+	      bool egress, struct pkt_spec s, bool pass, int reason,
+	      const char *rule)
+{
+	char n[160];
+
+	snprintf(n, sizeof(n), "%s %s", f->tag, what);
+	expect(h, n, egress, &s, pass, reason, rule);
+}
+
+static void tcp_flow(struct harness *h, const struct fam *f)
+{
+	const int T = IPPROTO_TCP;
+
+	t(h, f, "SYN to edge:7844 creates a flow", true,
+	  pkt(f, true, T, f->edge, 50000, 7844, TH_SYN), true,
+	  PC_R_OUT_NEW_FLOW, "tunnel-region1");
+	t(h, f, "SYN-ACK from edge:7844 is established", false,
+	  pkt(f, false, T, f->edge, 50000, 7844, TH_SYN | TH_ACK), true,
+	  PC_R_IN_ESTABLISHED, NULL);
+	t(h, f, "ACK out on the flow is established", true,
+	  pkt(f, true, T, f->edge, 50000, 7844, TH_ACK), true,
+	  PC_R_OUT_ESTABLISHED, "tunnel-region1");
+	t(h, f, "SYN-ACK from edge to a port never used drops", false,
+	  pkt(f, false, T, f->edge, 50001, 7844, TH_SYN | TH_ACK), false,
+	  PC_R_IN_NO_FLOW, NULL);
+	t(h, f, "ACK from edge's other port drops", false,
+	  pkt(f, false, T, f->edge, 50000, 7845, TH_ACK), false,
+	  PC_R_IN_NO_FLOW, NULL);
+	t(h, f, "ACK to edge:7844 without a flow is not a flow start", true,
+	  pkt(f, true, T, f->edge, 50002, 7844, TH_ACK), false,
+	  PC_R_OUT_NO_FLOW, NULL);
+	t(h, f, "SYN to edge:443 drops (only 7844 allowed)", true,
+	  pkt(f, true, T, f->edge, 50003, 443, TH_SYN), false,
+	  PC_R_OUT_DEFAULT_DROP, NULL);
+	t(h, f, "SYN to api:443 creates a flow", true,
+	  pkt(f, true, T, f->api, 50004, 443, TH_SYN), true,
+	  PC_R_OUT_NEW_FLOW, "api-cloudflare");
+	t(h, f, "SYN to 203.0.113.9:443 drops", true,
+	  pkt(f, true, T, f->out, 50005, 443, TH_SYN), false,
+	  PC_R_OUT_DEFAULT_DROP, NULL);
+	t(h, f, "SYN to resolver:53 creates a flow", true,
+	  pkt(f, true, T, f->dns, 50006, 53, TH_SYN), true, PC_R_OUT_NEW_FLOW,
+	  "dns");
+}
+
+static void udp_flow(struct harness *h, const struct fam *f)
+{
+	const int U = IPPROTO_UDP;
+
+	t(h, f, "UDP to edge:7844 (QUIC) creates a flow", true,
+	  pkt(f, true, U, f->edge, 40000, 7844, 0), true, PC_R_OUT_NEW_FLOW,
+	  "tunnel-region1");
+	t(h, f, "UDP reply from edge:7844 is established", false,
+	  pkt(f, false, U, f->edge, 40000, 7844, 0), true,
+	  PC_R_IN_ESTABLISHED, NULL);
+	t(h, f, "UDP from edge:53 to the same port drops", false,
+	  pkt(f, false, U, f->edge, 40000, 53, 0), false,
+	  PC_R_IN_DEFAULT_DROP, NULL);
+	t(h, f, "UDP from another host to the same port drops", false,
+	  pkt(f, false, U, f->out, 40000, 7844, 0), false,
+	  PC_R_IN_DEFAULT_DROP, NULL);
+	t(h, f, "UDP to resolver:53 creates a flow", true,
+	  pkt(f, true, U, f->dns, 40001, 53, 0), true, PC_R_OUT_NEW_FLOW,
+	  "dns");
+	t(h, f, "UDP to 203.0.113.9:53 drops", true,
+	  pkt(f, true, U, f->out, 40002, 53, 0), false, PC_R_OUT_DEFAULT_DROP,
+	  NULL);
+	t(h, f, "UDP to api:443 drops (api is TCP only)", true,
+	  pkt(f, true, U, f->api, 40003, 443, 0), false,
+	  PC_R_OUT_DEFAULT_DROP, NULL);
+}
+
+static void builtins(struct harness *h, const struct fam *f)
+{
+	struct pkt_spec s;
+
+	t(h, f, "SSH reply (SYN-ACK from 22) passes", true,
+	  pkt(f, true, IPPROTO_TCP, f->out, 22, 40000, TH_SYN | TH_ACK), true,
+	  PC_R_OUT_SSH_REPLY, NULL);
+	t(h, f, "SSH reply (ACK from 22) passes", true,
+	  pkt(f, true, IPPROTO_TCP, f->out, 22, 40000, TH_ACK), true,
+	  PC_R_OUT_SSH_REPLY, NULL);
+	t(h, f, "SYN from local port 22 to a stranger drops", true,
+	  pkt(f, true, IPPROTO_TCP, f->out, 22, 80, TH_SYN), false,
+	  PC_R_OUT_DEFAULT_DROP, NULL);
+
+	s = pkt(f, true, f->icmp, f->edge, 0, 0, 0);
+	s.icmp_type = f->af == AF_INET ? 8 : 128;
+	t(h, f, "ping to edge drops (no ICMP rule)", true, s, false,
+	  PC_R_OUT_DEFAULT_DROP, NULL);
+
+	s = pkt(f, true, IPPROTO_TCP, f->edge, 50000, 7844, TH_SYN);
+	s.cut = 8;
+	t(h, f, "truncated TCP header drops", true, s, false,
+	  PC_R_OUT_MALFORMED, NULL);
+
+	if (f->af == AF_INET) {
+		s = (struct pkt_spec){ .arp = true };
+		t(h, f, "ARP passes", true, s, true, PC_R_OUT_ARP, NULL);
+	} else {
+		s = (struct pkt_spec){ .family = AF_INET6, .src = SRV6,
+				       .dst = "ff02::1:ff00:2", .proto = 58,
+				       .icmp_type = 135, .ttl = 255 };
+		t(h, f, "NDP solicitation passes", true, s, true,
+		  PC_R_OUT_NDP, NULL);
+		s.icmp_type = 143;
+		s.ttl = 1;
+		t(h, f, "MLDv2 report passes", true, s, true, PC_R_OUT_NDP,
+		  NULL);
+	}
+}
+
+void test_egress(struct harness *h)
+{
+	h->group = "egress";
+	for (size_t i = 0; i < 2; i++) {
+		tcp_flow(h, &fams[i]);
+		udp_flow(h, &fams[i]);
+		builtins(h, &fams[i]);
+	}
+}

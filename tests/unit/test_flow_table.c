@@ -1,0 +1,121 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/* A full flow table refuses new flows and keeps the live ones; ICMP echo. */
+#include <netinet/in.h>
+#include <stdio.h>
+#include <bpf/bpf.h>
+#include "harness.h"
+#include "portcullis.h"
+
+#define FLOWS 64
+
+static const char lab_policy[] = "version: 1\n"
+				 "egress:\n"
+				 "  - name: lab\n"
+				 "    to: [203.0.113.0/24, 2001:db8:ff::/48]\n"
+				 "    proto: [udp, icmp]\n"
+				 "    ports: [1000-1100]\n";
+
+static struct pkt_spec udp_out(uint16_t sport)
+{
+	struct pkt_spec s = { .family = AF_INET, .src = SRV4, .dst = OUT4,
+			      .proto = IPPROTO_UDP, .sport = sport,
+			      .dport = 1000 };
+	return s;
+}
+
+static void echo(struct harness *h)
+{
+	struct pkt_spec s = { .family = AF_INET, .src = SRV4, .dst = OUT4,
+			      .proto = IPPROTO_ICMP, .icmp_type = 8,
+			      .icmp_id = 7 };
+
+	expect(h, "v4 ping to an ICMP rule creates a flow", true, &s, true,
+	       PC_R_OUT_NEW_FLOW, "lab");
+	s = (struct pkt_spec){ .family = AF_INET, .src = OUT4, .dst = SRV4,
+			       .proto = IPPROTO_ICMP, .icmp_type = 0,
+			       .icmp_id = 7 };
+	expect(h, "v4 echo reply with the same id passes", false, &s, true,
+	       PC_R_IN_ESTABLISHED, NULL);
+	s.icmp_id = 8;
+	expect(h, "v4 echo reply with another id drops", false, &s, false,
+	       PC_R_IN_DEFAULT_DROP, NULL);
+
+	s = (struct pkt_spec){ .family = AF_INET6, .src = SRV6,
+			       .dst = "2001:db8:ff::9", .proto = 58,
+			       .icmp_type = 128, .icmp_id = 9 };
+	expect(h, "v6 ping to an ICMP rule creates a flow", true, &s, true,
+	       PC_R_OUT_NEW_FLOW, "lab");
+	s = (struct pkt_spec){ .family = AF_INET6, .src = "2001:db8:ff::9",
+			       .dst = SRV6, .proto = 58, .icmp_type = 129,
+			       .icmp_id = 9 };
+	expect(h, "v6 echo reply with the same id passes", false, &s, true,
+	       PC_R_IN_ESTABLISHED, NULL);
+}
+
+static void range(struct harness *h)
+{
+	struct pkt_spec s = udp_out(2000);
+
+	s.dport = 1100;
+	expect(h, "port range upper bound allowed", true, &s, true,
+	       PC_R_OUT_NEW_FLOW, "lab");
+	s.dport = 1101;
+	expect(h, "one past the port range drops", true, &s, false,
+	       PC_R_OUT_DEFAULT_DROP, NULL);
+	s.dst = "203.0.114.1";
+	s.dport = 1000;
+	expect(h, "outside the prefix drops", true, &s, false,
+	       PC_R_OUT_DEFAULT_DROP, NULL);
+}
+
+static int count_flows(struct harness *h)
+{
+	struct pc_flow_key k, next;
+	void *prev = NULL;
+	int n = 0;
+
+	while (bpf_map_get_next_key(h->m.flows, prev, &next) == 0) {
+		k = next;
+		prev = &k;
+		n++;
+	}
+	return n;
+}
+
+static void full(struct harness *h)
+{
+	struct pkt_spec s;
+	int n = count_flows(h);
+	bool ok = true;
+
+	for (uint16_t p = 30000; n < FLOWS; p++, n++) {
+		s = udp_out(p);
+		ok = ok && h_run(h, true, &s) == 0;
+	}
+	check(h, "table filled to its size", ok && count_flows(h) == FLOWS,
+	      "%d flows", count_flows(h));
+	s = udp_out(40000);
+	expect(h, "new flow on a full table is refused", true, &s, false,
+	       PC_R_OUT_TABLE_FULL, NULL);
+	s = udp_out(30000);
+	expect(h, "live flow still passes on a full table", true, &s, true,
+	       PC_R_OUT_ESTABLISHED, "lab");
+	check(h, "full table did not grow", count_flows(h) == FLOWS,
+	      "%d flows", count_flows(h));
+}
+
+void test_flow_table(struct harness *h)
+{
+	struct harness lab = { .group = "flow-table" };
+
+	if (h_setup(&lab, lab_policy, FLOWS)) {
+		check(h, "flow-table setup", false, "loading failed");
+		return;
+	}
+	echo(&lab);
+	range(&lab);
+	full(&lab);
+	h->passed += lab.passed;
+	h->failed += lab.failed;
+	h_teardown(&lab);
+}

@@ -58,6 +58,7 @@ int h_rule_id(struct harness *h, const char *name);
 
 /* Test groups. */
 void test_ingress(struct harness *h);
+void test_ingress_ssh_socket(struct harness *h);
 void test_egress(struct harness *h);
 void test_policy_file(struct harness *h);
 void test_flow_table(struct harness *h);

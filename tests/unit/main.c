@@ -36,6 +36,8 @@ int main(int argc, char **argv)
 	}
 	if (!only || !strcmp(only, "ingress"))
 		test_ingress(&h);
+	if (!only || !strcmp(only, "ingress"))
+		test_ingress_ssh_socket(&h);
 	if (!only || !strcmp(only, "egress"))
 		test_egress(&h);
 	if (!only || !strcmp(only, "flow-table"))

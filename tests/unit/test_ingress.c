@@ -3,6 +3,9 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include "harness.h"
 #include "portcullis.h"
 
@@ -232,4 +235,106 @@ void test_ingress(struct harness *h)
 		else
 			ipv6_only(h, f);
 	}
+}
+
+/*
+ * A real SSH-port connection in this test's own netns: its ACKs pass as
+ * in_ssh_established (the kernel's socket table is the state), and once
+ * it is closed and gone the same ACK drops.
+ */
+static int connect_pair(int af, const char *srv, const char *cli, int *lfd,
+			int *cfd, uint16_t *cport)
+{
+	struct sockaddr_storage ss = {}, cs = {};
+	socklen_t sl;
+	int one = 1;
+
+	if (af == AF_INET) {
+		struct sockaddr_in *s = (void *)&ss, *c = (void *)&cs;
+
+		s->sin_family = c->sin_family = AF_INET;
+		s->sin_port = htons(22);
+		inet_pton(AF_INET, srv, &s->sin_addr);
+		inet_pton(AF_INET, cli, &c->sin_addr);
+		sl = sizeof(*s);
+	} else {
+		struct sockaddr_in6 *s = (void *)&ss, *c = (void *)&cs;
+
+		s->sin6_family = c->sin6_family = AF_INET6;
+		s->sin6_port = htons(22);
+		inet_pton(AF_INET6, srv, &s->sin6_addr);
+		inet_pton(AF_INET6, cli, &c->sin6_addr);
+		sl = sizeof(*s);
+	}
+	*lfd = socket(af, SOCK_STREAM, 0);
+	*cfd = socket(af, SOCK_STREAM, 0);
+	setsockopt(*lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(*lfd, (void *)&ss, sl) || listen(*lfd, 4) ||
+	    bind(*cfd, (void *)&cs, sl) || connect(*cfd, (void *)&ss, sl))
+		return -1;
+	if (getsockname(*cfd, (void *)&cs, &sl))
+		return -1;
+	*cport = ntohs(af == AF_INET ? ((struct sockaddr_in *)&cs)->sin_port :
+				       ((struct sockaddr_in6 *)&cs)->sin6_port);
+	return 0;
+}
+
+static void ssh_socket(struct harness *h, const struct fam *f)
+{
+	int lfd = -1, cfd = -1, afd;
+	uint16_t cport = 0;
+	struct pkt_spec s;
+	char n[128];
+
+	if (connect_pair(f->af, f->srv, f->peer, &lfd, &cfd, &cport)) {
+		name(n, sizeof(n), f, "SSH socket setup");
+		check(h, n, false, "cannot connect %s -> %s:22", f->peer,
+		      f->srv);
+		goto out;
+	}
+	s = tcp(f, f->peer, cport, 22, TH_ACK);
+	name(n, sizeof(n), f, "ACK of a live SSH connection passes");
+	expect(h, n, false, &s, true, PC_R_IN_SSH_ESTABLISHED, NULL);
+
+	s = tcp(f, f->peer, cport + 1, 22, TH_ACK);
+	name(n, sizeof(n), f, "ACK to 22 from an unknown port drops");
+	expect(h, n, false, &s, false, PC_R_IN_NO_FLOW, NULL);
+
+	afd = accept(lfd, NULL, NULL);
+	if (afd >= 0) {
+		struct linger lg = { .l_onoff = 1, .l_linger = 0 };
+
+		/* RST close: no TIME_WAIT left behind. */
+		setsockopt(cfd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+		close(cfd);
+		cfd = -1;
+		close(afd);
+	}
+	usleep(20000);
+	s = tcp(f, f->peer, cport, 22, TH_ACK);
+	name(n, sizeof(n), f, "ACK after the SSH connection closed drops");
+	expect(h, n, false, &s, false, PC_R_IN_NO_FLOW, NULL);
+out:
+	if (cfd >= 0)
+		close(cfd);
+	if (lfd >= 0)
+		close(lfd);
+}
+
+void test_ingress_ssh_socket(struct harness *h)
+{
+	h->group = "ingress";
+	/* This process's private netns: a veth holding both ends. */
+	if (system("ip link add pcu0 type veth peer name pcu1 && "
+		   "ip link set pcu0 up && ip link set pcu1 up && "
+		   "ip link set lo up && "
+		   "ip addr add " SRV4 "/24 dev pcu0 && "
+		   "ip addr add " PEER4 "/24 dev pcu0 && "
+		   "ip addr add " SRV6 "/64 dev pcu0 nodad && "
+		   "ip addr add " PEER6 "/64 dev pcu0 nodad")) {
+		check(h, "SSH socket netns setup", false, "ip failed");
+		return;
+	}
+	for (size_t i = 0; i < 2; i++)
+		ssh_socket(h, &fams[i]);
 }

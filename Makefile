@@ -23,10 +23,9 @@ CFLAGS ?= -g -O2
 CFLAGS += -Wall -Wextra -Werror -std=gnu11 $(INCLUDES)
 LDLIBS := -lbpf -lelf -lz -ljansson -lyaml -lcrypto
 
-BPF_SRCS := bpf/portcullis.bpf.c
 BPF_HDRS := $(wildcard bpf/*.h) include/portcullis.h
-BPF_OBJ := $(OUT)/portcullis.bpf.o
 SKEL := $(OUT)/portcullis.skel.h
+REF_SKEL := $(OUT)/bench_ref.skel.h
 
 # Library of the user-space code shared by the CLI and the tests.
 LIB_SRCS := $(filter-out user/main.c,$(wildcard user/*.c))
@@ -36,22 +35,26 @@ USER_HDRS := $(wildcard user/*.h) include/portcullis.h $(SKEL)
 
 UNIT_SRCS := $(wildcard tests/unit/*.c)
 UNIT_BIN := $(OUT)/unit_tests
+# The bench reuses the unit tests' frame builder and harness.
+BENCH_SRCS := tests/bench/bench.c tests/unit/pkt.c tests/unit/harness.c
+BENCH_BIN := $(OUT)/pc-bench
 
 .PHONY: all clean test unit e2e demo bench format fuzz
 .DELETE_ON_ERROR:
+.SECONDARY:
 
 all: $(OUT)/portcullis
 
 $(OUT) $(OUT)/user $(OUT)/tests:
 	$(Q)mkdir -p $@
 
-$(BPF_OBJ): $(BPF_SRCS) $(BPF_HDRS) | $(OUT)
+$(OUT)/%.bpf.o: bpf/%.bpf.c $(BPF_HDRS) | $(OUT)
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
-$(SKEL): $(BPF_OBJ)
+$(OUT)/%.skel.h: $(OUT)/%.bpf.o
 	$(call msg,GEN-SKEL,$@)
-	$(Q)$(BPFTOOL) gen skeleton $< name portcullis > $@
+	$(Q)$(BPFTOOL) gen skeleton $< name $* > $@
 
 $(OUT)/user/%.o: user/%.c $(USER_HDRS) | $(OUT)/user
 	$(call msg,CC,$@)
@@ -69,6 +72,10 @@ $(UNIT_BIN): $(UNIT_SRCS) $(wildcard tests/unit/*.h) $(LIB_OBJS) $(USER_HDRS) | 
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) -Iuser -Itests/unit $(UNIT_SRCS) $(LIB_OBJS) $(LDLIBS) -o $@
 
+$(BENCH_BIN): $(BENCH_SRCS) $(LIB_OBJS) $(USER_HDRS) $(REF_SKEL) | $(OUT)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) -Iuser -Itests/unit $(BENCH_SRCS) $(LIB_OBJS) $(LDLIBS) -o $@
+
 test: all $(UNIT_BIN)
 	$(Q)tests/run
 
@@ -81,7 +88,7 @@ e2e: all
 demo: all
 	$(Q)scripts/demo
 
-bench: all $(UNIT_BIN)
+bench: all $(BENCH_BIN)
 	$(Q)scripts/bench
 
 format:

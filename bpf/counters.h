@@ -11,8 +11,7 @@
 #include "maps.h"
 
 #define PC_REASON_ACTION(e, name, dir, act, desc) [e] = act,
-static const __u8 pc_reason_action[PC_R_MAX] = { PC_REASONS(
-	PC_REASON_ACTION) };
+static const __u8 pc_reason_action[PC_R_MAX] = { PC_REASONS(PC_REASON_ACTION) };
 #undef PC_REASON_ACTION
 
 static __always_inline void pc_count_row(__u32 row, __u64 bytes)

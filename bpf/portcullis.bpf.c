@@ -79,9 +79,8 @@ static __always_inline int pc_tcp_is_syn(const struct pc_pkt *p)
  * connection (or request socket) for it, or it is a valid SYN cookie ACK.
  * Inbound SSH needs no flow entries: the socket table is the state.
  */
-static __always_inline int pc_ssh_socket_exists(struct xdp_md *ctx,
-						struct pc_pkt *p,
-						void *data_end)
+static __always_inline int
+pc_ssh_socket_exists(struct xdp_md *ctx, struct pc_pkt *p, void *data_end)
 {
 	struct bpf_sock_tuple t = {};
 	struct bpf_sock *sk;
@@ -146,20 +145,26 @@ static __always_inline __u32 pc_ingress_decide(struct xdp_md *ctx,
 		return PC_R_IN_BAD_L2;
 	if (pc_is_ndp(p))
 		return PC_R_IN_NDP;
-	if (pc_is_martian(p))
-		return PC_R_IN_MARTIAN;
 	if (pc_policy_get(&pol))
 		return PC_R_IN_DEFAULT_DROP; /* no policy: fail closed */
 
+	/*
+	 * Flow hit first: a flow's remote address is never a martian (the
+	 * server does not reach its own or loopback addresses through this
+	 * interface), so the established path needs one hash lookup only.
+	 */
 	now = bpf_ktime_get_coarse_ns();
 	if (!pc_flow_key(p, 0, &key)) {
 		flow = pc_flow_lookup(&pol, &key, now);
 		if (flow) {
-			flow->state = PC_FS_ESTABLISHED;
+			if (flow->state != PC_FS_ESTABLISHED)
+				flow->state = PC_FS_ESTABLISHED;
 			pc_flow_touch(flow, now);
 			return PC_R_IN_ESTABLISHED;
 		}
 	}
+	if (pc_is_martian(p))
+		return PC_R_IN_MARTIAN;
 	if (p->l4proto != IPPROTO_TCP)
 		return PC_R_IN_DEFAULT_DROP;
 	if (pc_is_ssh_port(&pol, p->dport)) {
@@ -183,8 +188,7 @@ int pc_ingress(struct xdp_md *ctx)
 
 	/* Rule rows count egress only; ingress replies count by reason. */
 	reason = pc_ingress_decide(ctx, &pkt);
-	return pc_finish(reason, 0, bytes) == PC_ACT_PASS ? XDP_PASS :
-							    XDP_DROP;
+	return pc_finish(reason, 0, bytes) == PC_ACT_PASS ? XDP_PASS : XDP_DROP;
 }
 
 static __always_inline __u32 pc_egress_decide(struct __sk_buff *skb,

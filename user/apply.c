@@ -23,15 +23,14 @@ typedef int (*entry_fn)(const struct pc_prefix *pfx, __u8 proto, __u16 port,
 			__u32 rule_id, void *arg);
 
 static int rule_each_prefix(const struct pc_policy *pol,
-			    const struct pc_rule *r, __u32 rule_id,
-			    entry_fn fn, void *arg)
+			    const struct pc_rule *r, __u32 rule_id, entry_fn fn,
+			    void *arg)
 {
 	size_t n_pfx = r->n_to + (r->to_resolvers ? pol->n_resolvers : 0);
 
 	for (size_t i = 0; i < n_pfx; i++) {
-		const struct pc_prefix *p = i < r->n_to ?
-						    &r->to[i] :
-						    &pol->resolvers[i - r->n_to];
+		const struct pc_prefix *p =
+			i < r->n_to ? &r->to[i] : &pol->resolvers[i - r->n_to];
 
 		for (size_t b = 0; b < PC_ARRAY_SIZE(proto_bits); b++) {
 			__u8 proto = proto_bits[b].proto;
@@ -67,8 +66,7 @@ static int count_entry(const struct pc_prefix *pfx, __u8 proto, __u16 port,
 	return 0;
 }
 
-int pc_policy_count_entries(const struct pc_policy *pol, size_t *n4,
-			    size_t *n6)
+int pc_policy_count_entries(const struct pc_policy *pol, size_t *n4, size_t *n6)
 {
 	size_t n[2] = { 0, 0 };
 
@@ -116,7 +114,8 @@ static int insert_entry(const struct pc_prefix *pfx, __u8 proto, __u16 port,
 		char buf[64];
 
 		pc_prefix_str(pfx, buf, sizeof(buf));
-		pc_err("the allowlist holds at most " "65536 entries per family; use prefixes or fewer ports",
+		pc_err("the allowlist holds at most "
+		       "65536 entries per family; use prefixes or fewer ports",
 		       "adding allowlist entry %s proto %u port %u failed: %s",
 		       buf, proto, port, strerror(errno));
 		return -1;

@@ -29,7 +29,8 @@ static void print_rule(const struct pc_rule *r)
 		printf(" (%s%s)", buf, r->n_to > 1 ? ", ..." : "");
 	}
 	if (r->n_hosts)
-		printf("  hosts %s%s", r->hosts[0], r->n_hosts > 1 ? ", ..." : "");
+		printf("  hosts %s%s", r->hosts[0],
+		       r->n_hosts > 1 ? ", ..." : "");
 	putchar('\n');
 }
 

@@ -82,8 +82,8 @@ int pc_stats_read(const struct pc_maps *m, struct pc_stats *st)
 		row->direction = meta->direction;
 		row->action = meta->action;
 		row->row = PC_RULE_BASE + id;
-		if (read_row(m->counters, row->row, percpu, ncpu,
-			     &row->packets, &row->bytes))
+		if (read_row(m->counters, row->row, percpu, ncpu, &row->packets,
+			     &row->bytes))
 			goto out;
 	}
 	err = 0;

@@ -72,8 +72,7 @@ static int fill_local_addrs(int fd, const char *ifname)
 }
 
 /* Native first, generic when the driver has no XDP. */
-static int attach_xdp(int prog_fd, int ifindex, bool force_generic,
-		      __u32 *mode)
+static int attach_xdp(int prog_fd, int ifindex, bool force_generic, __u32 *mode)
 {
 	LIBBPF_OPTS(bpf_link_create_opts, opts);
 	int fd = -1;
@@ -124,12 +123,10 @@ static int pin_all(struct portcullis *skel, const char *dir, int xdp_link_fd)
 	struct bpf_map *map;
 	char path[PATH_MAX];
 
-	bpf_object__for_each_map(map, skel->obj)
-	{
+	bpf_object__for_each_map (map, skel->obj) {
 		if (bpf_map__is_internal(map))
 			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir,
-			 bpf_map__name(map));
+		snprintf(path, sizeof(path), "%s/%s", dir, bpf_map__name(map));
 		if (bpf_map__pin(map, path))
 			return -1;
 	}
@@ -273,7 +270,8 @@ int pc_up(const struct pc_up_opts *o)
 		goto cleanup;
 	}
 	printf("%s%s%s: up (XDP %s, tc egress), policy %s, %zu rules\n",
-	       o->ifname, o->netns ? " in netns " : "", o->netns ? o->netns : "",
+	       o->ifname, o->netns ? " in netns " : "",
+	       o->netns ? o->netns : "",
 	       mode == PC_XDP_MODE_NATIVE ? "native" : "generic",
 	       o->policy ? o->policy : "(built-in default)", pol.n_rules);
 	ret = PC_EXIT_OK;

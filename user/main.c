@@ -107,8 +107,9 @@ static int need_iface(const struct args *a, const char *cmd)
 {
 	if (a->ifname)
 		return 0;
-	pc_err("for example: portcullis " "up --iface eth0", "%s needs --iface IF",
-	       cmd);
+	pc_err("for example: portcullis "
+	       "up --iface eth0",
+	       "%s needs --iface IF", cmd);
 	return -1;
 }
 
@@ -121,10 +122,12 @@ int main(int argc, char **argv)
 	while (argc > 1 && argv[1][0] == '-') {
 		if (!strcmp(argv[1], "-v") || !strcmp(argv[1], "--verbose")) {
 			pc_verbose = true;
-		} else if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
+		} else if (!strcmp(argv[1], "-h") ||
+			   !strcmp(argv[1], "--help")) {
 			fputs(usage, stdout);
 			return PC_EXIT_OK;
-		} else if (!strcmp(argv[1], "-j") || !strcmp(argv[1], "--json")) {
+		} else if (!strcmp(argv[1], "-j") ||
+			   !strcmp(argv[1], "--json")) {
 			a.json = true;
 		} else {
 			break;

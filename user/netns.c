@@ -30,8 +30,9 @@ int pc_netns_enter(const char *name)
 		return -1;
 	}
 	if (setns(fd, CLONE_NEWNET)) {
-		pc_err("run as root", "entering network namespace '%s' failed: %s",
-		       name, strerror(errno));
+		pc_err("run as root",
+		       "entering network namespace '%s' failed: %s", name,
+		       strerror(errno));
 		close(fd);
 		return -1;
 	}

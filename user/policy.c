@@ -40,8 +40,9 @@ static yaml_node_t *node(struct ctx *c, int id)
 
 static const char *scalar(const yaml_node_t *n)
 {
-	return n->type == YAML_SCALAR_NODE ? (const char *)n->data.scalar.value :
-					     NULL;
+	return n->type == YAML_SCALAR_NODE ?
+		       (const char *)n->data.scalar.value :
+		       NULL;
 }
 
 static int want_scalar(struct ctx *c, yaml_node_t *n, const char *what,
@@ -308,7 +309,8 @@ static int parse_rule(struct ctx *c, yaml_node_t *n, void *arg)
 	int err = 0;
 
 	if (n->type != YAML_MAPPING_NODE) {
-		diag_at(c, n, "egress: each rule is a mapping (name:, to:, ...)");
+		diag_at(c, n,
+			"egress: each rule is a mapping (name:, to:, ...)");
 		return -1;
 	}
 	if (push((void **)&pol->rules, &pol->n_rules, sizeof(*r)))
@@ -375,8 +377,7 @@ static int parse_rule(struct ctx *c, yaml_node_t *n, void *arg)
 			r->name);
 		err = -1;
 	}
-	if (!err && r->enabled && !r->n_to && !r->to_resolvers &&
-	    !r->n_hosts) {
+	if (!err && r->enabled && !r->n_to && !r->to_resolvers && !r->n_hosts) {
 		diag_at(c, n,
 			"rule '%s' can never match: it has no 'to' addresses or hosts (set enabled: false to keep it)",
 			r->name);
@@ -478,7 +479,8 @@ static int parse_flow_table(struct ctx *c, yaml_node_t *n,
 	int err = 0;
 
 	if (n->type != YAML_MAPPING_NODE) {
-		diag_at(c, n, "flow_table: expected a mapping (max_entries: N)");
+		diag_at(c, n,
+			"flow_table: expected a mapping (max_entries: N)");
 		return -1;
 	}
 	for (pr = n->data.mapping.pairs.start; pr < n->data.mapping.pairs.top;
@@ -518,7 +520,8 @@ static int parse_root(struct ctx *c, yaml_node_t *root, struct pc_policy *pol)
 	int err = 0;
 
 	if (!root || root->type != YAML_MAPPING_NODE) {
-		diag_at(c, root, "the policy must be a mapping (version:, ssh:, egress:, ...)");
+		diag_at(c, root,
+			"the policy must be a mapping (version:, ssh:, egress:, ...)");
 		return -1;
 	}
 	for (pr = root->data.mapping.pairs.start;
@@ -544,7 +547,8 @@ static int parse_root(struct ctx *c, yaml_node_t *root, struct pc_policy *pol)
 			err |= each_item(c, v, resolver_item, pol);
 		} else if (!strcmp(key, "egress")) {
 			if (v->type != YAML_SEQUENCE_NODE) {
-				diag_at(c, v, "egress: expected a list of rules");
+				diag_at(c, v,
+					"egress: expected a list of rules");
 				err = -1;
 			} else {
 				err |= each_item(c, v, parse_rule, pol);

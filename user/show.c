@@ -72,17 +72,18 @@ static int status_one(const char *netns, const char *ifname, const char *dir,
 	if (w->arr) {
 		json_array_append_new(
 			w->arr,
-			json_pack("{s:s, s:s, s:i, s:s, s:s, s:s, s:s, s:I, s:i, s:i, s:I, s:I}",
-				  "netns", netns, "iface", ifname, "ifindex",
-				  (int)info.ifindex, "xdp_mode",
-				  mode_str(info.xdp_mode), "policy",
-				  info.policy_path, "policy_sha256",
-				  info.policy_digest, "loaded_at", when,
-				  "loaded_at_unix", (json_int_t)info.loaded_at,
-				  "rules", (int)info.n_rules, "generation",
-				  (int)act.generation, "flows", (json_int_t)flows,
-				  "flow_capacity",
-				  (json_int_t)info.flow_capacity));
+			json_pack(
+				"{s:s, s:s, s:i, s:s, s:s, s:s, s:s, s:I, s:i, s:i, s:I, s:I}",
+				"netns", netns, "iface", ifname, "ifindex",
+				(int)info.ifindex, "xdp_mode",
+				mode_str(info.xdp_mode), "policy",
+				info.policy_path, "policy_sha256",
+				info.policy_digest, "loaded_at", when,
+				"loaded_at_unix", (json_int_t)info.loaded_at,
+				"rules", (int)info.n_rules, "generation",
+				(int)act.generation, "flows", (json_int_t)flows,
+				"flow_capacity",
+				(json_int_t)info.flow_capacity));
 		return 0;
 	}
 	if (w->count == 1)
@@ -161,10 +162,9 @@ static int stats_one(const char *netns, const char *ifname, const char *dir,
 					  "packets", (json_int_t)r->packets,
 					  "bytes", (json_int_t)r->bytes));
 		}
-		json_array_append_new(w->arr,
-				      json_pack("{s:s, s:s, s:o}", "netns",
-						netns, "iface", ifname, "rules",
-						rules));
+		json_array_append_new(
+			w->arr, json_pack("{s:s, s:s, s:o}", "netns", netns,
+					  "iface", ifname, "rules", rules));
 		free(st);
 		return 0;
 	}

@@ -45,10 +45,9 @@ int h_setup(struct harness *h, const char *policy_yaml, uint32_t flow_max)
 
 	memset(&h->m, -1, sizeof(h->m));
 	h->skel = NULL;
-	err = policy_yaml ?
-		      pc_policy_parse(policy_yaml, strlen(policy_yaml), &diag,
-				      &pol) :
-		      pc_policy_load(NULL, &diag, &pol, digest);
+	err = policy_yaml ? pc_policy_parse(policy_yaml, strlen(policy_yaml),
+					    &diag, &pol) :
+			    pc_policy_load(NULL, &diag, &pol, digest);
 	if (err)
 		return -1;
 	fd = mkstemp(resolv);
@@ -119,8 +118,8 @@ int h_rule_id(struct harness *h, const char *name)
 	struct pc_rule_meta meta;
 
 	for (__u32 id = 1; id < PC_MAX_RULES; id++)
-		if (!bpf_map_lookup_elem(h->m.rules, &id, &meta) &&
-		    meta.used && !strcmp(meta.name, name))
+		if (!bpf_map_lookup_elem(h->m.rules, &id, &meta) && meta.used &&
+		    !strcmp(meta.name, name))
 			return id;
 	return -1;
 }

@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include "portcullis.skel.h"
 #include "pins.h"
+#include "portcullis.h"
 #include "pkt.h"
 
 /* Addresses used throughout the unit tests. */
@@ -50,8 +51,8 @@ int h_run(struct harness *h, bool egress, const struct pkt_spec *s);
  */
 void expect(struct harness *h, const char *name, bool egress,
 	    const struct pkt_spec *s, bool pass, int reason, const char *rule);
-void check(struct harness *h, const char *name, bool ok, const char *fmt,
-	   ...) __attribute__((format(printf, 4, 5)));
+void check(struct harness *h, const char *name, bool ok, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 
 uint64_t h_row_packets(struct harness *h, uint32_t row);
 int h_rule_id(struct harness *h, const char *name);

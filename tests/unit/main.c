@@ -30,7 +30,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (h_setup(&h, NULL, 0)) {
-		fprintf(stderr, "loading the programs with the default policy failed\n");
+		fprintf(stderr,
+			"loading the programs with the default policy failed\n");
 		printf("0 passed, 1 failed\n");
 		return 1;
 	}

@@ -74,8 +74,8 @@ static void tcp_flow(struct harness *h, const struct fam *f)
 	  pkt(f, true, T, f->edge, 50003, 443, TH_SYN), false,
 	  PC_R_OUT_DEFAULT_DROP, NULL);
 	t(h, f, "SYN to api:443 creates a flow", true,
-	  pkt(f, true, T, f->api, 50004, 443, TH_SYN), true,
-	  PC_R_OUT_NEW_FLOW, "api-cloudflare");
+	  pkt(f, true, T, f->api, 50004, 443, TH_SYN), true, PC_R_OUT_NEW_FLOW,
+	  "api-cloudflare");
 	t(h, f, "SYN to 203.0.113.9:443 drops", true,
 	  pkt(f, true, T, f->out, 50005, 443, TH_SYN), false,
 	  PC_R_OUT_DEFAULT_DROP, NULL);
@@ -92,14 +92,14 @@ static void udp_flow(struct harness *h, const struct fam *f)
 	  pkt(f, true, U, f->edge, 40000, 7844, 0), true, PC_R_OUT_NEW_FLOW,
 	  "tunnel-region1");
 	t(h, f, "UDP reply from edge:7844 is established", false,
-	  pkt(f, false, U, f->edge, 40000, 7844, 0), true,
-	  PC_R_IN_ESTABLISHED, NULL);
+	  pkt(f, false, U, f->edge, 40000, 7844, 0), true, PC_R_IN_ESTABLISHED,
+	  NULL);
 	t(h, f, "UDP from edge:53 to the same port drops", false,
-	  pkt(f, false, U, f->edge, 40000, 53, 0), false,
-	  PC_R_IN_DEFAULT_DROP, NULL);
+	  pkt(f, false, U, f->edge, 40000, 53, 0), false, PC_R_IN_DEFAULT_DROP,
+	  NULL);
 	t(h, f, "UDP from another host to the same port drops", false,
-	  pkt(f, false, U, f->out, 40000, 7844, 0), false,
-	  PC_R_IN_DEFAULT_DROP, NULL);
+	  pkt(f, false, U, f->out, 40000, 7844, 0), false, PC_R_IN_DEFAULT_DROP,
+	  NULL);
 	t(h, f, "UDP to resolver:53 creates a flow", true,
 	  pkt(f, true, U, f->dns, 40001, 53, 0), true, PC_R_OUT_NEW_FLOW,
 	  "dns");
@@ -107,8 +107,8 @@ static void udp_flow(struct harness *h, const struct fam *f)
 	  pkt(f, true, U, f->out, 40002, 53, 0), false, PC_R_OUT_DEFAULT_DROP,
 	  NULL);
 	t(h, f, "UDP to api:443 drops (api is TCP only)", true,
-	  pkt(f, true, U, f->api, 40003, 443, 0), false,
-	  PC_R_OUT_DEFAULT_DROP, NULL);
+	  pkt(f, true, U, f->api, 40003, 443, 0), false, PC_R_OUT_DEFAULT_DROP,
+	  NULL);
 }
 
 static void builtins(struct harness *h, const struct fam *f)
@@ -139,11 +139,14 @@ static void builtins(struct harness *h, const struct fam *f)
 		s = (struct pkt_spec){ .arp = true };
 		t(h, f, "ARP passes", true, s, true, PC_R_OUT_ARP, NULL);
 	} else {
-		s = (struct pkt_spec){ .family = AF_INET6, .src = SRV6,
-				       .dst = "ff02::1:ff00:2", .proto = 58,
-				       .icmp_type = 135, .ttl = 255 };
-		t(h, f, "NDP solicitation passes", true, s, true,
-		  PC_R_OUT_NDP, NULL);
+		s = (struct pkt_spec){ .family = AF_INET6,
+				       .src = SRV6,
+				       .dst = "ff02::1:ff00:2",
+				       .proto = 58,
+				       .icmp_type = 135,
+				       .ttl = 255 };
+		t(h, f, "NDP solicitation passes", true, s, true, PC_R_OUT_NDP,
+		  NULL);
 		s.icmp_type = 143;
 		s.ttl = 1;
 		t(h, f, "MLDv2 report passes", true, s, true, PC_R_OUT_NDP,

@@ -17,22 +17,31 @@ static const char lab_policy[] = "version: 1\n"
 
 static struct pkt_spec udp_out(uint16_t sport)
 {
-	struct pkt_spec s = { .family = AF_INET, .src = SRV4, .dst = OUT4,
-			      .proto = IPPROTO_UDP, .sport = sport,
+	struct pkt_spec s = { .family = AF_INET,
+			      .src = SRV4,
+			      .dst = OUT4,
+			      .proto = IPPROTO_UDP,
+			      .sport = sport,
 			      .dport = 1000 };
 	return s;
 }
 
 static void echo(struct harness *h)
 {
-	struct pkt_spec s = { .family = AF_INET, .src = SRV4, .dst = OUT4,
-			      .proto = IPPROTO_ICMP, .icmp_type = 8,
+	struct pkt_spec s = { .family = AF_INET,
+			      .src = SRV4,
+			      .dst = OUT4,
+			      .proto = IPPROTO_ICMP,
+			      .icmp_type = 8,
 			      .icmp_id = 7 };
 
 	expect(h, "v4 ping to an ICMP rule creates a flow", true, &s, true,
 	       PC_R_OUT_NEW_FLOW, "lab");
-	s = (struct pkt_spec){ .family = AF_INET, .src = OUT4, .dst = SRV4,
-			       .proto = IPPROTO_ICMP, .icmp_type = 0,
+	s = (struct pkt_spec){ .family = AF_INET,
+			       .src = OUT4,
+			       .dst = SRV4,
+			       .proto = IPPROTO_ICMP,
+			       .icmp_type = 0,
 			       .icmp_id = 7 };
 	expect(h, "v4 echo reply with the same id passes", false, &s, true,
 	       PC_R_IN_ESTABLISHED, NULL);
@@ -40,13 +49,19 @@ static void echo(struct harness *h)
 	expect(h, "v4 echo reply with another id drops", false, &s, false,
 	       PC_R_IN_DEFAULT_DROP, NULL);
 
-	s = (struct pkt_spec){ .family = AF_INET6, .src = SRV6,
-			       .dst = "2001:db8:ff::9", .proto = 58,
-			       .icmp_type = 128, .icmp_id = 9 };
+	s = (struct pkt_spec){ .family = AF_INET6,
+			       .src = SRV6,
+			       .dst = "2001:db8:ff::9",
+			       .proto = 58,
+			       .icmp_type = 128,
+			       .icmp_id = 9 };
 	expect(h, "v6 ping to an ICMP rule creates a flow", true, &s, true,
 	       PC_R_OUT_NEW_FLOW, "lab");
-	s = (struct pkt_spec){ .family = AF_INET6, .src = "2001:db8:ff::9",
-			       .dst = SRV6, .proto = 58, .icmp_type = 129,
+	s = (struct pkt_spec){ .family = AF_INET6,
+			       .src = "2001:db8:ff::9",
+			       .dst = SRV6,
+			       .proto = 58,
+			       .icmp_type = 129,
 			       .icmp_id = 9 };
 	expect(h, "v6 echo reply with the same id passes", false, &s, true,
 	       PC_R_IN_ESTABLISHED, NULL);
@@ -100,8 +115,8 @@ static void full(struct harness *h)
 	s = udp_out(30000);
 	expect(h, "live flow still passes on a full table", true, &s, true,
 	       PC_R_OUT_ESTABLISHED, "lab");
-	check(h, "full table did not grow", count_flows(h) == FLOWS,
-	      "%d flows", count_flows(h));
+	check(h, "full table did not grow", count_flows(h) == FLOWS, "%d flows",
+	      count_flows(h));
 }
 
 void test_flow_table(struct harness *h)

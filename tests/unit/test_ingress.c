@@ -27,8 +27,8 @@ static const struct fam fams[] = {
 	{ AF_INET6, "v6", SRV6, PEER6, EDGE6, OUT6, "::1", IPPROTO_ICMPV6 },
 };
 
-static struct pkt_spec tcp(const struct fam *f, const char *src,
-			   uint16_t sport, uint16_t dport, uint8_t flags)
+static struct pkt_spec tcp(const struct fam *f, const char *src, uint16_t sport,
+			   uint16_t dport, uint8_t flags)
 {
 	struct pkt_spec s = {
 		.family = f->af,
@@ -142,7 +142,9 @@ static void l2_and_martians(struct harness *h, const struct fam *f)
 	name(n, sizeof(n), f, "unknown L4 protocol drops");
 	expect(h, n, false, &s, false, PC_R_IN_DEFAULT_DROP, NULL);
 
-	s = (struct pkt_spec){ .family = f->af, .src = f->out, .dst = f->srv,
+	s = (struct pkt_spec){ .family = f->af,
+			       .src = f->out,
+			       .dst = f->srv,
 			       .proto = f->icmp,
 			       .icmp_type = f->af == AF_INET ? 8 : 128 };
 	name(n, sizeof(n), f, "ICMP echo request drops");
@@ -151,9 +153,12 @@ static void l2_and_martians(struct harness *h, const struct fam *f)
 
 static void ipv6_only(struct harness *h, const struct fam *f)
 {
-	struct pkt_spec s = { .family = AF_INET6, .src = "fe80::2",
-			      .dst = "ff02::1:ff00:1", .proto = 58,
-			      .icmp_type = 135, .ttl = 255 };
+	struct pkt_spec s = { .family = AF_INET6,
+			      .src = "fe80::2",
+			      .dst = "ff02::1:ff00:1",
+			      .proto = 58,
+			      .icmp_type = 135,
+			      .ttl = 255 };
 	char n[128];
 
 	name(n, sizeof(n), f, "NDP neighbour solicitation passes");

@@ -24,7 +24,8 @@ static const struct {
 	{ "duplicate rule name",
 	  "egress:\n  - name: a\n    to: [192.0.2.1]\n  - name: a\n    to: [192.0.2.2]\n",
 	  "t.yaml:4:11: error: duplicate rule name 'a' (first at line 2)" },
-	{ "rule that can never match", "egress:\n  - name: a\n    ports: [443]\n",
+	{ "rule that can never match",
+	  "egress:\n  - name: a\n    ports: [443]\n",
 	  "t.yaml:2:5: error: rule 'a' can never match" },
 	{ "bad protocol",
 	  "egress:\n  - name: a\n    to: [192.0.2.1]\n    proto: [sctp]\n",
@@ -57,8 +58,8 @@ void test_policy_file(struct harness *h)
 					  &pol);
 
 		fclose(f);
-		check(h, bad[i].what, err && d.errors >= 1 &&
-			      strstr(out, bad[i].want),
+		check(h, bad[i].what,
+		      err && d.errors >= 1 && strstr(out, bad[i].want),
 		      "want '%s', got '%s'", bad[i].want, out);
 		free(out);
 	}
@@ -72,10 +73,10 @@ void test_policy_file(struct harness *h)
 	free(out);
 	if (err)
 		return;
-	check(h, "valid policy: values", pol.n_ssh_ports == 2 &&
-		      pol.ssh_ports[1] == 2222 && pol.timeout_udp == 60 &&
-		      pol.n_rules == 1 && pol.rules[0].n_to == 2 &&
-		      pol.rules[0].to[0].len == 24 &&
+	check(h, "valid policy: values",
+	      pol.n_ssh_ports == 2 && pol.ssh_ports[1] == 2222 &&
+		      pol.timeout_udp == 60 && pol.n_rules == 1 &&
+		      pol.rules[0].n_to == 2 && pol.rules[0].to[0].len == 24 &&
 		      pol.rules[0].n_ports == 3 &&
 		      pol.rules[0].ports[2].lo == 8000 &&
 		      pol.rules[0].ports[2].hi == 8010,

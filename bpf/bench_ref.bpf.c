@@ -1,0 +1,44 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * Reference programs for `make bench`, measured in the same run as the
+ * real ones: the floor (drop everything) and "parse + one hash lookup".
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include "portcullis.h"
+#include "parse.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+/* ref_flows: written by nobody (always misses), read by ref_lookup. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);
+	__type(key, struct pc_flow_key);
+	__type(value, struct pc_flow_val);
+} ref_flows SEC(".maps");
+
+SEC("xdp")
+int ref_drop(struct xdp_md *ctx)
+{
+	return XDP_DROP;
+}
+
+SEC("xdp")
+int ref_lookup(struct xdp_md *ctx)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	struct pc_flow_key k = {};
+	struct pc_pkt p = {};
+
+	if (parse_packet(data, data_end, &p) < 0)
+		return XDP_DROP;
+	k.family = p.family;
+	k.proto = p.l4proto;
+	k.lport = p.dport;
+	k.rport = p.sport;
+	__builtin_memcpy(k.laddr, p.daddr, 16);
+	__builtin_memcpy(k.raddr, p.saddr, 16);
+	return bpf_map_lookup_elem(&ref_flows, &k) ? XDP_PASS : XDP_DROP;
+}

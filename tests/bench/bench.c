@@ -1,0 +1,178 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * Per-packet cost of every verdict path with BPF_PROG_TEST_RUN, beside
+ * two references measured in the same run: an empty XDP_DROP program and
+ * "parse + one hash lookup". Prints a table and writes a CSV.
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sched.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "bench_ref.skel.h"
+#include "harness.h"
+
+#define REPEAT 2000000
+#define ROUNDS 5 /* best of: the VM is noisy */
+
+struct path {
+	const char *name;
+	bool egress;
+	struct pkt_spec s;
+	int want_retval;
+};
+
+static double ns_per_pkt(int prog_fd, const struct pkt_spec *s, int *retval)
+{
+	uint8_t buf[PKT_MAX];
+	size_t len = pkt_build(s, buf, sizeof(buf));
+	double best = 1e18;
+
+	for (int r = 0; r < ROUNDS; r++) {
+		LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = buf,
+			    .data_size_in = len, .repeat = REPEAT);
+
+		if (bpf_prog_test_run_opts(prog_fd, &opts))
+			return -1;
+		*retval = opts.retval;
+		if (opts.duration < best)
+			best = opts.duration;
+	}
+	return best;
+}
+
+static int quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	return level == LIBBPF_DEBUG ? 0 : vfprintf(stderr, fmt, ap);
+}
+
+/* A UDP timeout of 0 makes every lookup miss: each run creates the flow. */
+static int force_new_flows(struct harness *h)
+{
+	struct pc_active act;
+	struct pc_config cfg;
+	__u32 zero = 0, slot;
+
+	if (bpf_map_lookup_elem(h->m.active, &zero, &act))
+		return -1;
+	slot = act.slot;
+	if (bpf_map_lookup_elem(h->m.policy_cfg, &slot, &cfg))
+		return -1;
+	cfg.timeout_udp_ns = 0;
+	return bpf_map_update_elem(h->m.policy_cfg, &slot, &cfg, BPF_ANY);
+}
+
+int main(int argc, char **argv)
+{
+	const char *csv_path = argc > 1 ? argv[1] : "build/bench/bench.csv";
+	struct harness h = { .group = "bench" }, hnew = { .group = "bench" };
+	struct bench_ref *ref;
+	double drop_ns, lookup_ns;
+	int rv;
+	FILE *csv;
+
+	libbpf_set_print(quiet);
+	if (unshare(CLONE_NEWNET)) {
+		perror("unshare");
+		return 1;
+	}
+	ref = bench_ref__open_and_load();
+	if (!ref || h_setup(&h, NULL, 0) || h_setup(&hnew, NULL, 0) ||
+	    force_new_flows(&hnew)) {
+		fprintf(stderr, "bench: loading the programs failed\n");
+		return 1;
+	}
+	struct path paths[] = {
+		{ "in: unsolicited SYN (default drop)", false,
+		  { .family = AF_INET, .src = OUT4, .dst = SRV4,
+		    .proto = IPPROTO_TCP, .sport = 40000, .dport = 80,
+		    .tcp_flags = 0x02 }, 1 },
+		{ "in: bare ACK, no flow", false,
+		  { .family = AF_INET, .src = OUT4, .dst = SRV4,
+		    .proto = IPPROTO_TCP, .sport = 40000, .dport = 80,
+		    .tcp_flags = 0x10 }, 1 },
+		{ "in: established (flow hit)", false,
+		  { .family = AF_INET, .src = EDGE4, .dst = SRV4,
+		    .proto = IPPROTO_UDP, .sport = 7844, .dport = 40000 }, 2 },
+		{ "in: established IPv6", false,
+		  { .family = AF_INET6, .src = EDGE6, .dst = SRV6,
+		    .proto = IPPROTO_UDP, .sport = 7844, .dport = 40000 }, 2 },
+		{ "in: new SSH", false,
+		  { .family = AF_INET, .src = OUT4, .dst = SRV4,
+		    .proto = IPPROTO_TCP, .sport = 40000, .dport = 22,
+		    .tcp_flags = 0x02 }, 2 },
+		{ "in: ARP", false, { .arp = true }, 2 },
+		{ "in: NDP", false,
+		  { .family = AF_INET6, .src = "fe80::2", .dst = "ff02::1",
+		    .proto = 58, .icmp_type = 135, .ttl = 255 }, 2 },
+		{ "in: malformed (truncated TCP)", false,
+		  { .family = AF_INET, .src = OUT4, .dst = SRV4,
+		    .proto = IPPROTO_TCP, .sport = 1, .dport = 22,
+		    .tcp_flags = 0x02, .cut = 10 }, 1 },
+		{ "out: new flow allowed", true,
+		  { .family = AF_INET, .src = SRV4, .dst = EDGE4,
+		    .proto = IPPROTO_UDP, .sport = 41000, .dport = 7844 }, 0 },
+		{ "out: new flow denied", true,
+		  { .family = AF_INET, .src = SRV4, .dst = OUT4,
+		    .proto = IPPROTO_UDP, .sport = 41000, .dport = 443 }, 2 },
+		{ "out: established", true,
+		  { .family = AF_INET, .src = SRV4, .dst = EDGE4,
+		    .proto = IPPROTO_UDP, .sport = 40000, .dport = 7844 }, 0 },
+	};
+	/* Create the flows the established paths hit. */
+	struct pkt_spec f4 = { .family = AF_INET, .src = SRV4, .dst = EDGE4,
+			       .proto = IPPROTO_UDP, .sport = 40000,
+			       .dport = 7844 };
+	struct pkt_spec f6 = f4;
+
+	f6.family = AF_INET6;
+	f6.src = SRV6;
+	f6.dst = EDGE6;
+	if (h_run(&h, true, &f4) != 0 || h_run(&h, true, &f6) != 0) {
+		fprintf(stderr, "bench: creating the flows failed\n");
+		return 1;
+	}
+
+	drop_ns = ns_per_pkt(bpf_program__fd(ref->progs.ref_drop), &paths[0].s,
+			     &rv);
+	lookup_ns = ns_per_pkt(bpf_program__fd(ref->progs.ref_lookup),
+			       &paths[2].s, &rv);
+	csv = fopen(csv_path, "w");
+	if (csv)
+		fprintf(csv, "path,ns_per_packet,ratio_to_xdp_drop,ratio_to_parse_lookup\n");
+	printf("%-36s %10s %10s %12s\n", "PATH", "NS/PKT", "x DROP", "x LOOKUP");
+	printf("%-36s %10.1f %10.2f %12.2f\n", "ref: empty XDP_DROP", drop_ns,
+	       1.0, drop_ns / lookup_ns);
+	printf("%-36s %10.1f %10.2f %12.2f\n", "ref: parse + one hash lookup",
+	       lookup_ns, lookup_ns / drop_ns, 1.0);
+	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+		struct path *p = &paths[i];
+		bool is_new = !strcmp(p->name, "out: new flow allowed");
+		struct harness *hh = is_new ? &hnew : &h;
+		int fd = p->egress ? hh->tc_fd : hh->xdp_fd;
+		double ns = ns_per_pkt(fd, &p->s, &rv);
+
+		printf("%-36s %10.1f %10.2f %12.2f%s\n", p->name, ns,
+		       ns / drop_ns, ns / lookup_ns,
+		       rv == p->want_retval ? "" : "  (unexpected verdict!)");
+		if (csv)
+			fprintf(csv, "%s,%.1f,%.3f,%.3f\n", p->name, ns,
+				ns / drop_ns, ns / lookup_ns);
+	}
+	if (csv) {
+		fprintf(csv, "ref: empty XDP_DROP,%.1f,1,%.3f\n", drop_ns,
+			drop_ns / lookup_ns);
+		fprintf(csv, "ref: parse + one hash lookup,%.1f,%.3f,1\n",
+			lookup_ns, lookup_ns / drop_ns);
+		fclose(csv);
+	}
+	h_teardown(&h);
+	h_teardown(&hnew);
+	bench_ref__destroy(ref);
+	return 0;
+}

@@ -72,8 +72,15 @@ static __always_inline __u64 pc_flow_timeout(const struct pc_config *cfg,
 {
 	switch (proto) {
 	case IPPROTO_TCP:
-		return v->state == PC_FS_ESTABLISHED ? cfg->timeout_tcp_est_ns :
-						       cfg->timeout_tcp_syn_ns;
+		switch (v->state) {
+		case PC_FS_NEW:
+			return cfg->timeout_tcp_syn_ns;
+		case PC_FS_ESTABLISHED:
+			return cfg->timeout_tcp_est_ns;
+		case PC_FS_FIN_WAIT:
+			return cfg->timeout_tcp_fin_ns;
+		}
+		return cfg->timeout_tcp_close_ns;
 	case IPPROTO_UDP:
 		return cfg->timeout_udp_ns;
 	}
@@ -103,21 +110,99 @@ static __always_inline void pc_flow_touch(struct pc_flow_val *v, __u64 now)
 		v->seen_ns = now;
 }
 
-/* Returns 0, or -1 when the table is full (the flow is refused). */
+/*
+ * Create (or, over an expired or closed entry, recreate) the flow for k.
+ * Returns 0, or -1 when the table is full: the flow is refused, no live
+ * entry is ever evicted.
+ */
 static __always_inline int pc_flow_create(const struct pc_flow_key *k,
-					  __u32 rule_id, __u64 now)
+					  const struct pc_pkt *p,
+					  __u32 rule_id, __u8 state,
+					  __u8 flags, __u64 now)
 {
 	struct pc_flow_val v = {
 		.created_ns = now,
 		.seen_ns = now,
 		.rule_id = rule_id,
-		.state = PC_FS_NEW,
+		.state = state,
+		.flags = flags,
 	};
-	long err;
 
-	/* BPF_ANY also replaces an expired entry for the same key. */
-	err = bpf_map_update_elem(&flows, k, &v, BPF_ANY);
-	return err ? -1 : 0;
+	if (p->l4proto == IPPROTO_TCP) {
+		v.local_next = bpf_ntohl(p->tcp_seq) + 1;
+		if (p->tcp_flags & TCP_FLAG_ACK)
+			v.peer_next = bpf_ntohl(p->tcp_ack);
+	}
+	return bpf_map_update_elem(&flows, k, &v, BPF_ANY) ? -1 : 0;
+}
+
+/* Is seq within PC_TCP_SEQ_WINDOW of what the server expects next? */
+static __always_inline int pc_tcp_in_window(const struct pc_flow_val *v,
+					   __be32 seq)
+{
+	__s32 d = (__s32)(bpf_ntohl(seq) - v->peer_next);
+
+	if (!v->peer_next)
+		return 1; /* adopted before the server sent an ACK */
+	return d >= -(__s32)PC_TCP_SEQ_WINDOW && d <= (__s32)PC_TCP_SEQ_WINDOW;
+}
+
+/*
+ * An inbound TCP packet on flow v. Returns 0 when it fits the flow (and
+ * updates the state), -1 when it does not: then the flow is unchanged.
+ *   SYN-SENT: only a SYN-ACK or RST that acknowledges the server's SYN.
+ *   Later: no new SYN; RST and FIN only within the sequence window.
+ */
+static __always_inline int pc_tcp_ingress(struct pc_flow_val *v,
+					  const struct pc_pkt *p)
+{
+	__u8 f = p->tcp_flags;
+	int acks_syn = (f & TCP_FLAG_ACK) &&
+		       bpf_ntohl(p->tcp_ack) == v->local_next;
+
+	if (v->state == PC_FS_NEW) {
+		if ((f & (TCP_FLAG_SYN | TCP_FLAG_RST)) == TCP_FLAG_SYN &&
+		    acks_syn) {
+			v->state = PC_FS_ESTABLISHED;
+			v->peer_next = bpf_ntohl(p->tcp_seq) + 1;
+			return 0;
+		}
+		if ((f & TCP_FLAG_RST) && acks_syn) {
+			v->state = PC_FS_CLOSED;
+			return 0;
+		}
+		return -1;
+	}
+	if ((f & (TCP_FLAG_SYN | TCP_FLAG_ACK)) == TCP_FLAG_SYN)
+		return -1;
+	if (f & (TCP_FLAG_RST | TCP_FLAG_FIN)) {
+		if (!pc_tcp_in_window(v, p->tcp_seq))
+			return -1;
+		if (f & TCP_FLAG_RST) {
+			v->state = PC_FS_CLOSED;
+		} else if (v->state == PC_FS_ESTABLISHED ||
+			   v->state == PC_FS_FIN_WAIT) {
+			v->flags |= PC_FF_FIN_REMOTE;
+			v->state = PC_FS_FIN_WAIT;
+		}
+	}
+	return 0;
+}
+
+/* An outbound TCP packet on flow v: the server's own stack is trusted. */
+static __always_inline void pc_tcp_egress(struct pc_flow_val *v,
+					  const struct pc_pkt *p)
+{
+	__u8 f = p->tcp_flags;
+
+	if ((f & TCP_FLAG_ACK) && v->peer_next != bpf_ntohl(p->tcp_ack))
+		v->peer_next = bpf_ntohl(p->tcp_ack);
+	if (f & TCP_FLAG_RST) {
+		v->state = PC_FS_CLOSED;
+	} else if ((f & TCP_FLAG_FIN) && v->state != PC_FS_CLOSED) {
+		v->flags |= PC_FF_FIN_LOCAL;
+		v->state = PC_FS_FIN_WAIT;
+	}
 }
 
 #endif /* PC_FLOW_H */

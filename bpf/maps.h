@@ -28,6 +28,20 @@ struct {
 } flows SEC(".maps");
 
 /*
+ * frags: datagrams whose first fragment passed, so their later fragments
+ * (which carry no ports) may pass too. Written by: both programs when a
+ * first fragment passes. Read by: both programs for later fragments.
+ * Key: struct pc_frag_key (with direction). Value: __u64 time seen (ns).
+ * LRU: entries live for PC_FRAG_TIMEOUT_NS; losing one costs a datagram.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, PC_MAX_FRAGS);
+	__type(key, struct pc_frag_key);
+	__type(value, __u64);
+} frags SEC(".maps");
+
+/*
  * allow4 / allow6: the egress allowlist, both policy slots in one trie.
  * Written by: the loader (up/reload fill the inactive slot, then flip).
  * Read by: tc egress, only when a packet matches no flow.

@@ -46,11 +46,29 @@ enum pc_parse_result {
 	PC_PARSE_MALFORMED = -1, /* truncated or invalid */
 	PC_PARSE_BAD_L2 = -2, /* VLAN stack too deep */
 	PC_PARSE_BAD_EXTHDR = -3, /* unknown or too many IPv6 ext headers */
-	PC_PARSE_FRAGMENT = -4, /* non-first fragment: no L4 header */
+	PC_PARSE_FRAGMENT = -4, /* non-first fragment: no L4 header (l4proto set) */
 };
 
 struct hdr_cursor {
 	void *pos;
+};
+
+/* Fragment state of a packet. */
+enum pc_frag {
+	PC_FRAG_NONE = 0, /* not fragmented (or an IPv6 atomic fragment) */
+	PC_FRAG_FIRST = 1, /* offset 0, more fragments follow */
+	PC_FRAG_LATER = 2, /* offset > 0: no L4 header */
+};
+
+/* The quoted packet inside an ICMP error, as the server sent it. */
+struct pc_inner {
+	__u8 l4proto;
+	__u8 pad;
+	__be16 sport; /* for a quoted echo request: the identifier */
+	__be16 dport;
+	__u16 pad2;
+	__be32 saddr[4];
+	__be32 daddr[4];
 };
 
 /* What the verdict code needs to know about one packet. */
@@ -62,8 +80,12 @@ struct pc_pkt {
 	__u8 icmp_type;
 	__u8 icmp_code;
 	__u8 ttl; /* IPv4 TTL or IPv6 hop limit */
-	__u8 is_fragment; /* first fragment of a fragmented datagram */
-	__u8 pad[3];
+	__u8 frag; /* enum pc_frag */
+	__u8 pad;
+	__u16 frag_offset; /* in 8-byte units */
+	__be32 frag_id; /* IPv4 ID (16 bits) or IPv6 fragment ID */
+	__be32 tcp_seq;
+	__be32 tcp_ack;
 	__be16 sport; /* for ICMP echo: the identifier */
 	__be16 dport;
 	__be32 saddr[4];
@@ -132,10 +154,15 @@ static __always_inline int parse_iphdr(struct hdr_cursor *nh, void *data_end,
 	nh->pos += hdrsize;
 
 	frag = bpf_ntohs(iph->frag_off);
-	if (frag & IP_OFFSET)
-		return PC_PARSE_FRAGMENT;
-	if (frag & IP_MF)
-		p->is_fragment = 1;
+	if (frag & (IP_OFFSET | IP_MF)) {
+		p->frag_id = iph->id;
+		p->frag_offset = frag & IP_OFFSET;
+		p->frag = p->frag_offset ? PC_FRAG_LATER : PC_FRAG_FIRST;
+		if (p->frag == PC_FRAG_LATER) {
+			p->l4proto = iph->protocol;
+			return PC_PARSE_FRAGMENT;
+		}
+	}
 	return iph->protocol;
 }
 
@@ -185,12 +212,16 @@ static __always_inline int parse_ip6hdr(struct hdr_cursor *nh, void *data_end,
 				return PC_PARSE_MALFORMED;
 			nexthdr = fh->nexthdr;
 			nh->pos = fh + 1;
-			/* offset != 0: no L4 header here */
-			if (bpf_ntohs(fh->frag_off) & 0xFFF8)
+			p->frag_offset = bpf_ntohs(fh->frag_off) >> 3;
+			/* offset 0 and M clear: an atomic fragment (RFC 6946) */
+			if (!p->frag_offset && !(bpf_ntohs(fh->frag_off) & 1))
+				break;
+			p->frag_id = fh->identification;
+			p->frag = p->frag_offset ? PC_FRAG_LATER : PC_FRAG_FIRST;
+			if (p->frag == PC_FRAG_LATER) {
+				p->l4proto = nexthdr;
 				return PC_PARSE_FRAGMENT;
-			/* M flag set: first fragment; clear: atomic fragment */
-			if (bpf_ntohs(fh->frag_off) & 1)
-				p->is_fragment = 1;
+			}
 			break;
 		default:
 			return nexthdr;
@@ -225,6 +256,8 @@ static __always_inline int parse_l4(struct hdr_cursor *nh, void *data_end,
 			return PC_PARSE_MALFORMED;
 		p->sport = tcp->source;
 		p->dport = tcp->dest;
+		p->tcp_seq = tcp->seq;
+		p->tcp_ack = tcp->ack_seq;
 		p->tcp_flags = ((__u8 *)tcp)[13];
 		return PC_PARSE_OK;
 	case IPPROTO_UDP:
@@ -247,6 +280,59 @@ static __always_inline int parse_l4(struct hdr_cursor *nh, void *data_end,
 		return PC_PARSE_OK;
 	}
 	return PC_PARSE_OK; /* other protocols: addresses only */
+}
+
+/*
+ * The packet quoted by an ICMP or ICMPv6 error: its IP header (IPv4
+ * options allowed, no IPv6 extension headers) and the first 8 bytes of its
+ * L4 header, which hold the ports (or the echo identifier). l4 points at
+ * the ICMP header of the outer packet.
+ */
+static __always_inline int parse_icmp_inner(void *l4, void *data_end,
+					    __u8 family, struct pc_inner *in)
+{
+	void *pos = l4 + sizeof(struct icmphdr);
+	struct icmphdr *icmp;
+	struct udphdr *ports;
+
+	if (family == AF_INET) {
+		struct iphdr *iph = pos;
+
+		if ((void *)(iph + 1) > data_end || iph->version != 4 ||
+		    iph->ihl < 5)
+			return PC_PARSE_MALFORMED;
+		if (bpf_ntohs(iph->frag_off) & IP_OFFSET)
+			return PC_PARSE_FRAGMENT;
+		in->l4proto = iph->protocol;
+		in->saddr[0] = iph->saddr;
+		in->daddr[0] = iph->daddr;
+		pos += iph->ihl * 4;
+	} else {
+		struct ipv6hdr *ip6h = pos;
+
+		if ((void *)(ip6h + 1) > data_end || ip6h->version != 6)
+			return PC_PARSE_MALFORMED;
+		in->l4proto = ip6h->nexthdr;
+		__builtin_memcpy(in->saddr, &ip6h->saddr, 16);
+		__builtin_memcpy(in->daddr, &ip6h->daddr, 16);
+		pos = ip6h + 1;
+	}
+	/* 8 bytes of L4: ports for TCP/UDP, type/code/id for ICMP. */
+	ports = pos;
+	if ((void *)(ports + 1) > data_end)
+		return PC_PARSE_MALFORMED;
+	if (in->l4proto == IPPROTO_ICMP || in->l4proto == IPPROTO_ICMPV6) {
+		icmp = pos;
+		in->sport = icmp->un.echo.id;
+		in->dport = 0;
+		/* only a quoted echo request can belong to a flow */
+		return icmp->type == (in->l4proto == IPPROTO_ICMP ? 8 : 128) ?
+			       PC_PARSE_OK :
+			       PC_PARSE_MALFORMED;
+	}
+	in->sport = ports->source;
+	in->dport = ports->dest;
+	return PC_PARSE_OK;
 }
 
 /*

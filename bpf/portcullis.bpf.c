@@ -2,9 +2,10 @@
 /*
  * portcullis: XDP ingress and tc egress programs of one protected
  * interface. Ingress lets in ARP, neighbour discovery, replies of flows the
- * server started and new SSH; egress lets out SSH replies, tracked flows and
- * new flows to the allowlist (creating the flow entry ingress looks up).
- * Each program has one exit that counts the verdict by reason.
+ * server started, ICMP errors about them, and new SSH; egress lets out SSH
+ * replies, tracked flows and new flows to the allowlist (creating the flow
+ * entry ingress looks up). Each program has one exit that counts the
+ * verdict by reason. docs/design.md explains the order of the checks.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -14,6 +15,8 @@
 #include "parse.h"
 #include "policy.h"
 #include "flow.h"
+#include "frag.h"
+#include "related.h"
 #include "counters.h"
 
 #define TC_ACT_OK 0
@@ -38,12 +41,29 @@ static __always_inline int pc_is_ndp(const struct pc_pkt *p)
 	       p->icmp_type <= ICMPV6_NEIGH_ADVERT && p->ttl == 255;
 }
 
-static __always_inline int pc_is_mld_report(const struct pc_pkt *p)
+/* MLD (RFC 4890: must not drop on the link): hop limit 1, link-local. */
+static __always_inline int pc_is_mld(const struct pc_pkt *p)
 {
-	return p->family == AF_INET6 && p->l4proto == IPPROTO_ICMPV6 &&
-	       (p->icmp_type == ICMPV6_MLD_REPORT ||
-		p->icmp_type == ICMPV6_MLD_DONE ||
-		p->icmp_type == ICMPV6_MLD2_REPORT);
+	__u32 a0 = bpf_ntohl(p->saddr[0]);
+
+	if (p->family != AF_INET6 || p->l4proto != IPPROTO_ICMPV6 ||
+	    p->ttl != 1)
+		return 0;
+	if (p->icmp_type != ICMPV6_MLD_QUERY &&
+	    p->icmp_type != ICMPV6_MLD_REPORT &&
+	    p->icmp_type != ICMPV6_MLD_DONE &&
+	    p->icmp_type != ICMPV6_MLD2_REPORT)
+		return 0;
+	return (a0 & 0xffc00000) == 0xfe800000 ||
+	       (!a0 && !p->saddr[1] && !p->saddr[2] && !p->saddr[3]);
+}
+
+/* IPv6 extension headers portcullis does not walk (RFC 7045 list). */
+static __always_inline int pc_is_unknown_exthdr(const struct pc_pkt *p)
+{
+	return p->family == AF_INET6 &&
+	       (p->l4proto == 135 || p->l4proto == 139 || p->l4proto == 140 ||
+		p->l4proto == 253 || p->l4proto == 254);
 }
 
 /* Sources that cannot be a peer: loopback, multicast, broadcast, own. */
@@ -79,28 +99,15 @@ static __always_inline int pc_tcp_is_syn(const struct pc_pkt *p)
  * connection (or request socket) for it, or it is a valid SYN cookie ACK.
  * Inbound SSH needs no flow entries: the socket table is the state.
  */
-static __always_inline int
-pc_ssh_socket_exists(struct xdp_md *ctx, struct pc_pkt *p, void *data_end)
+static __always_inline int pc_ssh_socket_exists(struct xdp_md *ctx,
+						struct pc_pkt *p,
+						void *data_end)
 {
-	struct bpf_sock_tuple t = {};
 	struct bpf_sock *sk;
-	__u32 tlen;
 	int ok = 0;
 
-	if (p->family == AF_INET) {
-		t.ipv4.saddr = p->saddr[0];
-		t.ipv4.daddr = p->daddr[0];
-		t.ipv4.sport = p->sport;
-		t.ipv4.dport = p->dport;
-		tlen = sizeof(t.ipv4);
-	} else {
-		__builtin_memcpy(t.ipv6.saddr, p->saddr, 16);
-		__builtin_memcpy(t.ipv6.daddr, p->daddr, 16);
-		t.ipv6.sport = p->sport;
-		t.ipv6.dport = p->dport;
-		tlen = sizeof(t.ipv6);
-	}
-	sk = bpf_skc_lookup_tcp(ctx, &t, tlen, BPF_F_CURRENT_NETNS, 0);
+	sk = pc_sk_lookup(ctx, p->family, p->saddr, p->daddr, p->sport,
+			  p->dport);
 	if (!sk)
 		return 0;
 	if (sk->state != BPF_TCP_LISTEN) {
@@ -120,14 +127,13 @@ pc_ssh_socket_exists(struct xdp_md *ctx, struct pc_pkt *p, void *data_end)
 }
 
 static __always_inline __u32 pc_ingress_decide(struct xdp_md *ctx,
-					       struct pc_pkt *p)
+					       struct pc_pkt *p, __u64 now)
 {
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
 	struct pc_flow_key key;
 	struct pc_flow_val *flow;
 	struct pc_policy pol;
-	__u64 now;
 	int ret;
 
 	ret = parse_packet(data, data_end, p);
@@ -136,15 +142,19 @@ static __always_inline __u32 pc_ingress_decide(struct xdp_md *ctx,
 	if (ret == PC_PARSE_BAD_EXTHDR)
 		return PC_R_IN_BAD_EXTHDR;
 	if (ret == PC_PARSE_FRAGMENT)
-		return PC_R_IN_FRAGMENT;
+		return pc_frag_allowed(p, PC_DIR_INGRESS, now) ?
+			       PC_R_IN_FRAGMENT :
+			       PC_R_IN_BAD_FRAGMENT;
 	if (ret < 0)
 		return PC_R_IN_MALFORMED;
 	if (p->ethertype == ETH_P_ARP)
 		return PC_R_IN_ARP;
 	if (!p->family)
 		return PC_R_IN_BAD_L2;
-	if (pc_is_ndp(p))
+	if (pc_is_ndp(p) || pc_is_mld(p))
 		return PC_R_IN_NDP;
+	if (pc_is_unknown_exthdr(p))
+		return PC_R_IN_BAD_EXTHDR;
 	if (pc_policy_get(&pol))
 		return PC_R_IN_DEFAULT_DROP; /* no policy: fail closed */
 
@@ -153,18 +163,25 @@ static __always_inline __u32 pc_ingress_decide(struct xdp_md *ctx,
 	 * server does not reach its own or loopback addresses through this
 	 * interface), so the established path needs one hash lookup only.
 	 */
-	now = bpf_ktime_get_coarse_ns();
 	if (!pc_flow_key(p, 0, &key)) {
 		flow = pc_flow_lookup(&pol, &key, now);
 		if (flow) {
-			if (flow->state != PC_FS_ESTABLISHED)
+			if (p->l4proto == IPPROTO_TCP) {
+				if (pc_tcp_ingress(flow, p))
+					return PC_R_IN_TCP_INVALID;
+			} else if (flow->state != PC_FS_ESTABLISHED) {
 				flow->state = PC_FS_ESTABLISHED;
+			}
 			pc_flow_touch(flow, now);
 			return PC_R_IN_ESTABLISHED;
 		}
 	}
 	if (pc_is_martian(p))
 		return PC_R_IN_MARTIAN;
+	if (pc_is_icmp_error(p))
+		return pc_icmp_related(ctx, &pol, p, data_end, now) ?
+			       PC_R_IN_ICMP_RELATED :
+			       PC_R_IN_ICMP_UNRELATED;
 	if (p->l4proto != IPPROTO_TCP)
 		return PC_R_IN_DEFAULT_DROP;
 	if (pc_is_ssh_port(&pol, p->dport)) {
@@ -183,63 +200,100 @@ SEC("xdp")
 int pc_ingress(struct xdp_md *ctx)
 {
 	__u64 bytes = ctx->data_end - ctx->data;
+	__u64 now = bpf_ktime_get_coarse_ns();
 	struct pc_pkt pkt = {};
 	__u32 reason;
+	int act;
 
 	/* Rule rows count egress only; ingress replies count by reason. */
-	reason = pc_ingress_decide(ctx, &pkt);
-	return pc_finish(reason, 0, bytes) == PC_ACT_PASS ? XDP_PASS : XDP_DROP;
+	reason = pc_ingress_decide(ctx, &pkt, now);
+	act = pc_finish(reason, 0, bytes);
+	if (act == PC_ACT_PASS && pkt.frag == PC_FRAG_FIRST)
+		pc_frag_note(&pkt, PC_DIR_INGRESS, now);
+	return act == PC_ACT_PASS ? XDP_PASS : XDP_DROP;
+}
+
+/*
+ * An allowlisted TCP packet with no flow that is not a SYN: adopt it when
+ * the kernel says it belongs to an established connection (one that was
+ * open before up). Returns the reason.
+ */
+static __always_inline __u32 pc_egress_adopt(struct __sk_buff *skb,
+					     const struct pc_flow_key *k,
+					     const struct pc_pkt *p,
+					     __u32 rule, __u64 now)
+{
+	struct bpf_sock *sk = skb->sk;
+
+	if (!sk)
+		return PC_R_OUT_NO_FLOW;
+	sk = bpf_sk_fullsock(sk);
+	if (!sk || sk->state != BPF_TCP_ESTABLISHED)
+		return PC_R_OUT_NO_FLOW;
+	if (pc_flow_create(k, p, rule, PC_FS_ESTABLISHED, PC_FF_ADOPTED, now))
+		return PC_R_OUT_TABLE_FULL;
+	return PC_R_OUT_ADOPTED;
 }
 
 static __always_inline __u32 pc_egress_decide(struct __sk_buff *skb,
-					      struct pc_pkt *p, __u32 *rule)
+					      struct pc_pkt *p, __u32 *rule,
+					      __u64 now)
 {
 	void *data = (void *)(long)skb->data;
 	void *data_end = (void *)(long)skb->data_end;
 	struct pc_flow_key key;
 	struct pc_flow_val *flow;
 	struct pc_policy pol;
-	__u64 now;
-	int ret;
+	int ret, tcp;
 
 	ret = parse_packet(data, data_end, p);
 	if (ret == PC_PARSE_BAD_L2)
 		return PC_R_OUT_BAD_L2;
-	if (ret < 0 && ret != PC_PARSE_FRAGMENT)
+	if (ret == PC_PARSE_FRAGMENT)
+		return pc_frag_allowed(p, PC_DIR_EGRESS, now) ?
+			       PC_R_OUT_FRAGMENT :
+			       PC_R_OUT_BAD_FRAGMENT;
+	if (ret < 0)
 		return PC_R_OUT_MALFORMED;
 	if (p->ethertype == ETH_P_ARP)
 		return PC_R_OUT_ARP;
 	if (!p->family)
 		return PC_R_OUT_BAD_L2;
-	if (ret == PC_PARSE_FRAGMENT)
-		return PC_R_OUT_DEFAULT_DROP; /* fragments: see issue 4 */
-	if (pc_is_ndp(p) || pc_is_mld_report(p))
+	if (pc_is_ndp(p) || pc_is_mld(p))
 		return PC_R_OUT_NDP;
 	if (pc_policy_get(&pol))
 		return PC_R_OUT_DEFAULT_DROP;
 
-	now = bpf_ktime_get_coarse_ns();
+	tcp = p->l4proto == IPPROTO_TCP;
 	if (pc_flow_key(p, 1, &key) == 0) {
 		flow = pc_flow_lookup(&pol, &key, now);
-		if (flow) {
+		/* A SYN on a finished flow starts a new one (port reuse). */
+		if (flow && !(tcp && pc_tcp_is_syn(p) &&
+			      flow->state != PC_FS_NEW)) {
 			*rule = flow->rule_id;
+			if (tcp)
+				pc_tcp_egress(flow, p);
 			pc_flow_touch(flow, now);
 			return PC_R_OUT_ESTABLISHED;
 		}
 	}
-	if (p->l4proto == IPPROTO_TCP && pc_is_ssh_port(&pol, p->sport) &&
-	    !pc_tcp_is_syn(p))
+	if (tcp && pc_is_ssh_port(&pol, p->sport) && !pc_tcp_is_syn(p))
 		return PC_R_OUT_SSH_REPLY;
 
 	*rule = pc_allow_match(&pol, p);
 	if (!*rule)
 		return PC_R_OUT_DEFAULT_DROP;
-	if (pc_flow_key(p, 1, &key) ||
-	    (p->l4proto == IPPROTO_TCP && !pc_tcp_is_syn(p))) {
+	if (pc_flow_key(p, 1, &key)) {
 		*rule = 0;
-		return PC_R_OUT_NO_FLOW;
+		return PC_R_OUT_NO_FLOW; /* e.g. an ICMP type that is no flow */
 	}
-	if (pc_flow_create(&key, *rule, now)) {
+	if (tcp && !pc_tcp_is_syn(p)) {
+		ret = pc_egress_adopt(skb, &key, p, *rule, now);
+		if (ret != PC_R_OUT_ADOPTED)
+			*rule = 0;
+		return ret;
+	}
+	if (pc_flow_create(&key, p, *rule, PC_FS_NEW, 0, now)) {
 		*rule = 0;
 		return PC_R_OUT_TABLE_FULL;
 	}
@@ -249,19 +303,23 @@ static __always_inline __u32 pc_egress_decide(struct __sk_buff *skb,
 SEC("tc")
 int pc_egress(struct __sk_buff *skb)
 {
+	__u64 now = bpf_ktime_get_coarse_ns();
 	struct pc_pkt pkt = {};
 	__u32 rule = 0;
 	__u32 reason, pull;
+	int act;
 
-	reason = pc_egress_decide(skb, &pkt, &rule);
+	reason = pc_egress_decide(skb, &pkt, &rule, now);
 	if (reason == PC_R_OUT_MALFORMED) {
 		/* Headers may sit in paged data: make them linear, judge again. */
 		pull = skb->len < PC_PULL_LEN ? skb->len : PC_PULL_LEN;
 		if (bpf_skb_pull_data(skb, pull) == 0) {
 			__builtin_memset(&pkt, 0, sizeof(pkt));
-			reason = pc_egress_decide(skb, &pkt, &rule);
+			reason = pc_egress_decide(skb, &pkt, &rule, now);
 		}
 	}
-	return pc_finish(reason, rule, skb->len) == PC_ACT_PASS ? TC_ACT_OK :
-								  TC_ACT_SHOT;
+	act = pc_finish(reason, rule, skb->len);
+	if (act == PC_ACT_PASS && pkt.frag == PC_FRAG_FIRST)
+		pc_frag_note(&pkt, PC_DIR_EGRESS, now);
+	return act == PC_ACT_PASS ? TC_ACT_OK : TC_ACT_SHOT;
 }

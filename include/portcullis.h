@@ -45,19 +45,27 @@
 	X(PC_R_IN_ARP, "in_arp", PC_DIR_INGRESS, PC_ACT_PASS,                  \
 	  "ARP request or reply")                                              \
 	X(PC_R_IN_NDP, "in_ndp", PC_DIR_INGRESS, PC_ACT_PASS,                  \
-	  "IPv6 neighbour discovery (RS/RA/NS/NA, hop limit 255)")             \
+	  "IPv6 neighbour discovery (hop limit 255) and link-local MLD")       \
 	X(PC_R_IN_ESTABLISHED, "in_established", PC_DIR_INGRESS, PC_ACT_PASS,  \
 	  "reply of a flow the server started")                                \
 	X(PC_R_IN_SSH_NEW, "in_ssh_new", PC_DIR_INGRESS, PC_ACT_PASS,          \
 	  "new TCP connection (SYN) to an SSH port")                           \
 	X(PC_R_IN_SSH_ESTABLISHED, "in_ssh_established", PC_DIR_INGRESS,       \
 	  PC_ACT_PASS, "packet of an SSH connection the kernel knows")         \
+	X(PC_R_IN_ICMP_RELATED, "in_icmp_related", PC_DIR_INGRESS,             \
+	  PC_ACT_PASS, "ICMP error quoting one of the server's own flows")     \
+	X(PC_R_IN_FRAGMENT, "in_fragment", PC_DIR_INGRESS, PC_ACT_PASS,        \
+	  "later fragment of a datagram whose first fragment passed")          \
 	X(PC_R_IN_MARTIAN, "in_martian", PC_DIR_INGRESS, PC_ACT_DROP,          \
 	  "loopback, multicast, broadcast or own address as source")           \
 	X(PC_R_IN_MALFORMED, "in_malformed", PC_DIR_INGRESS, PC_ACT_DROP,      \
 	  "truncated or invalid header")                                       \
-	X(PC_R_IN_FRAGMENT, "in_fragment", PC_DIR_INGRESS, PC_ACT_DROP,        \
-	  "IP fragment that cannot be judged")                                 \
+	X(PC_R_IN_BAD_FRAGMENT, "in_bad_fragment", PC_DIR_INGRESS,             \
+	  PC_ACT_DROP, "orphan or overlapping fragment")                       \
+	X(PC_R_IN_ICMP_UNRELATED, "in_icmp_unrelated", PC_DIR_INGRESS,         \
+	  PC_ACT_DROP, "ICMP error quoting no flow of the server")             \
+	X(PC_R_IN_TCP_INVALID, "in_tcp_invalid", PC_DIR_INGRESS, PC_ACT_DROP,  \
+	  "TCP out of state for its flow (bad SYN-ACK, RST/FIN off window)")   \
 	X(PC_R_IN_BAD_L2, "in_bad_l2", PC_DIR_INGRESS, PC_ACT_DROP,            \
 	  "unknown ethertype or VLAN stack too deep")                          \
 	X(PC_R_IN_BAD_EXTHDR, "in_bad_exthdr", PC_DIR_INGRESS, PC_ACT_DROP,    \
@@ -76,10 +84,16 @@
 	  "reply of an inbound SSH connection")                                \
 	X(PC_R_OUT_NEW_FLOW, "out_new_flow", PC_DIR_EGRESS, PC_ACT_PASS,       \
 	  "new flow to an allowlisted destination")                            \
+	X(PC_R_OUT_ADOPTED, "out_adopted", PC_DIR_EGRESS, PC_ACT_PASS,         \
+	  "connection open before up, to an allowlisted destination")          \
+	X(PC_R_OUT_FRAGMENT, "out_fragment", PC_DIR_EGRESS, PC_ACT_PASS,       \
+	  "later fragment of a datagram whose first fragment passed")          \
 	X(PC_R_OUT_MALFORMED, "out_malformed", PC_DIR_EGRESS, PC_ACT_DROP,     \
 	  "truncated or invalid header")                                       \
 	X(PC_R_OUT_BAD_L2, "out_bad_l2", PC_DIR_EGRESS, PC_ACT_DROP,           \
 	  "unknown ethertype or VLAN stack too deep")                          \
+	X(PC_R_OUT_BAD_FRAGMENT, "out_bad_fragment", PC_DIR_EGRESS,            \
+	  PC_ACT_DROP, "orphan or overlapping fragment")                       \
 	X(PC_R_OUT_NO_FLOW, "out_no_flow", PC_DIR_EGRESS, PC_ACT_DROP,         \
 	  "allowlisted destination but not a flow start (non-SYN TCP)")        \
 	X(PC_R_OUT_TABLE_FULL, "out_table_full", PC_DIR_EGRESS, PC_ACT_DROP,   \
@@ -121,19 +135,51 @@ struct pc_flow_key {
 };
 _Static_assert(sizeof(struct pc_flow_key) == 40, "pc_flow_key size");
 
-enum pc_flow_state {
-	PC_FS_NEW = 0, /* first packet sent, no reply yet */
-	PC_FS_ESTABLISHED = 1, /* reply seen */
-};
+/* Flow states; for TCP, NEW is SYN-SENT. Names: PC_FLOW_STATES. */
+#define PC_FLOW_STATES(X)                                                      \
+	X(PC_FS_NEW, "new")                                                    \
+	X(PC_FS_ESTABLISHED, "established")                                    \
+	X(PC_FS_FIN_WAIT, "fin-wait")                                          \
+	X(PC_FS_CLOSED, "closed")
+#define PC_FLOW_STATE_ENUM(e, name) e,
+enum pc_flow_state { PC_FLOW_STATES(PC_FLOW_STATE_ENUM) PC_FS_MAX };
+#undef PC_FLOW_STATE_ENUM
+
+#define PC_FF_FIN_LOCAL 0x01 /* the server sent a FIN */
+#define PC_FF_FIN_REMOTE 0x02 /* the peer sent a FIN (in window) */
+#define PC_FF_ADOPTED 0x04 /* connection predates up */
 
 struct pc_flow_val {
-	__u64 created_ns; /* CLOCK_MONOTONIC(_COARSE) */
+	__u64 created_ns; /* CLOCK_MONOTONIC_COARSE */
 	__u64 seen_ns; /* last packet either way */
 	__u32 rule_id; /* policy rule that admitted the flow */
 	__u8 state; /* enum pc_flow_state */
-	__u8 pad[3];
+	__u8 flags; /* PC_FF_* */
+	__u16 pad;
+	__u32 local_next; /* TCP: the server's SYN seq + 1 (host order) */
+	__u32 peer_next; /* TCP: last ACK the server sent (host order) */
 };
-_Static_assert(sizeof(struct pc_flow_val) == 24, "pc_flow_val size");
+_Static_assert(sizeof(struct pc_flow_val) == 32, "pc_flow_val size");
+
+/*
+ * An inbound RST or FIN changes a flow only when its sequence number is
+ * within this distance of the last ACK the server sent (see docs/design.md).
+ */
+#define PC_TCP_SEQ_WINDOW (1u << 20)
+
+/* Fragments: the first fragment that passed lets the later ones in. */
+#define PC_MAX_FRAGS 8192
+#define PC_FRAG_TIMEOUT_NS (5ULL * 1000000000ULL)
+struct pc_frag_key {
+	__u8 family;
+	__u8 proto;
+	__u8 dir; /* PC_DIR_* */
+	__u8 pad;
+	__be32 id; /* IPv4 ID in the low 16 bits, or the IPv6 fragment ID */
+	__be32 saddr[4];
+	__be32 daddr[4];
+};
+_Static_assert(sizeof(struct pc_frag_key) == 40, "pc_frag_key size");
 
 /*
  * Allowlist: LPM tries keyed by (slot, proto, port, address). The data
@@ -173,10 +219,12 @@ struct pc_config {
 	__u32 pad;
 	__u64 timeout_tcp_syn_ns;
 	__u64 timeout_tcp_est_ns;
+	__u64 timeout_tcp_fin_ns;
+	__u64 timeout_tcp_close_ns;
 	__u64 timeout_udp_ns;
 	__u64 timeout_icmp_ns;
 };
-_Static_assert(sizeof(struct pc_config) == 48, "pc_config size");
+_Static_assert(sizeof(struct pc_config) == 64, "pc_config size");
 
 /* The slot in use, single entry in the "active" array map. */
 struct pc_active {

@@ -257,6 +257,8 @@ int pc_policy_apply(const struct pc_maps *m, const struct pc_policy *pol)
 	struct pc_config cfg = {
 		.timeout_tcp_syn_ns = pol->timeout_tcp_syn * 1000000000ULL,
 		.timeout_tcp_est_ns = pol->timeout_tcp_est * 1000000000ULL,
+		.timeout_tcp_fin_ns = pol->timeout_tcp_fin * 1000000000ULL,
+		.timeout_tcp_close_ns = pol->timeout_tcp_close * 1000000000ULL,
 		.timeout_udp_ns = pol->timeout_udp * 1000000000ULL,
 		.timeout_icmp_ns = pol->timeout_icmp * 1000000000ULL,
 	};

@@ -435,6 +435,8 @@ static int parse_timeouts(struct ctx *c, yaml_node_t *n, struct pc_policy *pol)
 		{ "tcp_syn", offsetof(struct pc_policy, timeout_tcp_syn) },
 		{ "tcp_established",
 		  offsetof(struct pc_policy, timeout_tcp_est) },
+		{ "tcp_fin", offsetof(struct pc_policy, timeout_tcp_fin) },
+		{ "tcp_close", offsetof(struct pc_policy, timeout_tcp_close) },
 		{ "udp", offsetof(struct pc_policy, timeout_udp) },
 		{ "icmp", offsetof(struct pc_policy, timeout_icmp) },
 	};
@@ -457,7 +459,7 @@ static int parse_timeouts(struct ctx *c, yaml_node_t *n, struct pc_policy *pol)
 				break;
 		if (!key || i == PC_ARRAY_SIZE(keys)) {
 			diag_at(c, k,
-				"unknown key '%s' in timeouts (known: tcp_syn, tcp_established, udp, icmp)",
+				"unknown key '%s' in timeouts (known: tcp_syn, tcp_established, tcp_fin, tcp_close, udp, icmp)",
 				key ? key : "?");
 			err = -1;
 			continue;
@@ -574,6 +576,8 @@ static void set_defaults(struct pc_policy *pol)
 	pol->flow_max = PC_DEFAULT_FLOWS;
 	pol->timeout_tcp_syn = 30;
 	pol->timeout_tcp_est = 7440;
+	pol->timeout_tcp_fin = 120;
+	pol->timeout_tcp_close = 10;
 	pol->timeout_udp = 180;
 	pol->timeout_icmp = 30;
 }

@@ -23,6 +23,9 @@ static uint8_t *put(uint8_t **p, const void *src, size_t len)
 	return at;
 }
 
+static size_t ip4_build(const struct pkt_spec *s, uint8_t *p);
+static size_t ip6_build(const struct pkt_spec *s, uint8_t *p);
+
 static size_t l4_build(const struct pkt_spec *s, uint8_t *p)
 {
 	uint8_t *start = p;
@@ -31,8 +34,9 @@ static size_t l4_build(const struct pkt_spec *s, uint8_t *p)
 		struct tcphdr th = {
 			.source = htons(s->sport),
 			.dest = htons(s->dport),
-			.seq = htonl(1000),
-			.ack_seq = htonl(s->tcp_flags & 0x10 ? 2000 : 0),
+			.seq = htonl(s->seq ? s->seq : 1000),
+			.ack_seq = htonl(s->ack ? s->ack :
+					 (s->tcp_flags & 0x10) ? 2000 : 0),
 			.doff = 5,
 			.window = htons(65535),
 		};
@@ -52,6 +56,15 @@ static size_t l4_build(const struct pkt_spec *s, uint8_t *p)
 		};
 		ih.un.echo.id = htons(s->icmp_id);
 		put(&p, &ih, sizeof(ih));
+		if (s->inner) {
+			uint8_t in[PKT_MAX];
+			size_t hl = s->inner->family == AF_INET ? 20 : 40;
+			size_t n = s->inner->family == AF_INET ?
+					   ip4_build(s->inner, in) :
+					   ip6_build(s->inner, in);
+
+			put(&p, in, n < hl + 8 ? n : hl + 8);
+		}
 	}
 	memset(p, 0xab, s->payload);
 	p += s->payload;

@@ -18,6 +18,7 @@ struct pkt_spec {
 	uint8_t proto; /* IPPROTO_TCP, _UDP, _ICMP, _ICMPV6, other */
 	uint16_t sport, dport; /* host order */
 	uint8_t tcp_flags;
+	uint32_t seq, ack; /* 0: 1000, and 2000 when ACK is set */
 	uint8_t icmp_type, icmp_code;
 	uint16_t icmp_id;
 	uint8_t ttl; /* 0: 64 */
@@ -28,6 +29,8 @@ struct pkt_spec {
 	uint8_t ext[PKT_MAX_EXT]; /* IPv6 extension header chain */
 	int n_ext;
 	size_t payload;
+	/* ICMP errors: the packet quoted (its IP header + 8 bytes of L4). */
+	const struct pkt_spec *inner;
 	size_t cut; /* bytes to cut off the end (truncation tests) */
 };
 

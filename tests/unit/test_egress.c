@@ -48,6 +48,17 @@ static void t(struct harness *h, const struct fam *f, const char *what,
 	expect(h, n, egress, &s, pass, reason, rule);
 }
 
+/* The SYN-ACK that answers pkt()'s SYN (seq 1000). */
+static struct pkt_spec synack(const struct fam *f, const char *remote,
+			      uint16_t lport, uint16_t rport)
+{
+	struct pkt_spec s = pkt(f, false, IPPROTO_TCP, remote, lport, rport,
+				TH_SYN | TH_ACK);
+
+	s.ack = 1001;
+	return s;
+}
+
 static void tcp_flow(struct harness *h, const struct fam *f)
 {
 	const int T = IPPROTO_TCP;
@@ -56,8 +67,7 @@ static void tcp_flow(struct harness *h, const struct fam *f)
 	  pkt(f, true, T, f->edge, 50000, 7844, TH_SYN), true,
 	  PC_R_OUT_NEW_FLOW, "tunnel-region1");
 	t(h, f, "SYN-ACK from edge:7844 is established", false,
-	  pkt(f, false, T, f->edge, 50000, 7844, TH_SYN | TH_ACK), true,
-	  PC_R_IN_ESTABLISHED, NULL);
+	  synack(f, f->edge, 50000, 7844), true, PC_R_IN_ESTABLISHED, NULL);
 	t(h, f, "ACK out on the flow is established", true,
 	  pkt(f, true, T, f->edge, 50000, 7844, TH_ACK), true,
 	  PC_R_OUT_ESTABLISHED, "tunnel-region1");
@@ -140,7 +150,7 @@ static void builtins(struct harness *h, const struct fam *f)
 		t(h, f, "ARP passes", true, s, true, PC_R_OUT_ARP, NULL);
 	} else {
 		s = (struct pkt_spec){ .family = AF_INET6,
-				       .src = SRV6,
+				       .src = "fe80::1",
 				       .dst = "ff02::1:ff00:2",
 				       .proto = 58,
 				       .icmp_type = 135,

@@ -198,8 +198,8 @@ static void ipv6_only(struct harness *h, const struct fam *f)
 	expect(h, n, false, &s, true, PC_R_IN_SSH_NEW, NULL);
 
 	s.frag_offset = 100;
-	name(n, sizeof(n), f, "non-first fragment drops");
-	expect(h, n, false, &s, false, PC_R_IN_FRAGMENT, NULL);
+	name(n, sizeof(n), f, "orphan non-first fragment drops");
+	expect(h, n, false, &s, false, PC_R_IN_BAD_FRAGMENT, NULL);
 }
 
 static void ipv4_only(struct harness *h, const struct fam *f)
@@ -212,8 +212,8 @@ static void ipv4_only(struct harness *h, const struct fam *f)
 
 	s = tcp(f, f->out, 40000, 22, TH_SYN);
 	s.frag_offset = 100;
-	name(n, sizeof(n), f, "non-first fragment drops");
-	expect(h, n, false, &s, false, PC_R_IN_FRAGMENT, NULL);
+	name(n, sizeof(n), f, "orphan non-first fragment drops");
+	expect(h, n, false, &s, false, PC_R_IN_BAD_FRAGMENT, NULL);
 
 	s = tcp(f, "255.255.255.255", 68, 67, 0);
 	s.proto = IPPROTO_UDP;

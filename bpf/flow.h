@@ -116,9 +116,8 @@ static __always_inline void pc_flow_touch(struct pc_flow_val *v, __u64 now)
  * entry is ever evicted.
  */
 static __always_inline int pc_flow_create(const struct pc_flow_key *k,
-					  const struct pc_pkt *p,
-					  __u32 rule_id, __u8 state,
-					  __u8 flags, __u64 now)
+					  const struct pc_pkt *p, __u32 rule_id,
+					  __u8 state, __u8 flags, __u64 now)
 {
 	struct pc_flow_val v = {
 		.created_ns = now,
@@ -138,7 +137,7 @@ static __always_inline int pc_flow_create(const struct pc_flow_key *k,
 
 /* Is seq within PC_TCP_SEQ_WINDOW of what the server expects next? */
 static __always_inline int pc_tcp_in_window(const struct pc_flow_val *v,
-					   __be32 seq)
+					    __be32 seq)
 {
 	__s32 d = (__s32)(bpf_ntohl(seq) - v->peer_next);
 

@@ -46,7 +46,8 @@ enum pc_parse_result {
 	PC_PARSE_MALFORMED = -1, /* truncated or invalid */
 	PC_PARSE_BAD_L2 = -2, /* VLAN stack too deep */
 	PC_PARSE_BAD_EXTHDR = -3, /* unknown or too many IPv6 ext headers */
-	PC_PARSE_FRAGMENT = -4, /* non-first fragment: no L4 header (l4proto set) */
+	PC_PARSE_FRAGMENT =
+		-4, /* non-first fragment: no L4 header (l4proto set) */
 };
 
 struct hdr_cursor {
@@ -217,7 +218,8 @@ static __always_inline int parse_ip6hdr(struct hdr_cursor *nh, void *data_end,
 			if (!p->frag_offset && !(bpf_ntohs(fh->frag_off) & 1))
 				break;
 			p->frag_id = fh->identification;
-			p->frag = p->frag_offset ? PC_FRAG_LATER : PC_FRAG_FIRST;
+			p->frag = p->frag_offset ? PC_FRAG_LATER :
+						   PC_FRAG_FIRST;
 			if (p->frag == PC_FRAG_LATER) {
 				p->l4proto = nexthdr;
 				return PC_PARSE_FRAGMENT;

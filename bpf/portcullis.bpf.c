@@ -99,9 +99,8 @@ static __always_inline int pc_tcp_is_syn(const struct pc_pkt *p)
  * connection (or request socket) for it, or it is a valid SYN cookie ACK.
  * Inbound SSH needs no flow entries: the socket table is the state.
  */
-static __always_inline int pc_ssh_socket_exists(struct xdp_md *ctx,
-						struct pc_pkt *p,
-						void *data_end)
+static __always_inline int
+pc_ssh_socket_exists(struct xdp_md *ctx, struct pc_pkt *p, void *data_end)
 {
 	struct bpf_sock *sk;
 	int ok = 0;
@@ -220,8 +219,8 @@ int pc_ingress(struct xdp_md *ctx)
  */
 static __always_inline __u32 pc_egress_adopt(struct __sk_buff *skb,
 					     const struct pc_flow_key *k,
-					     const struct pc_pkt *p,
-					     __u32 rule, __u64 now)
+					     const struct pc_pkt *p, __u32 rule,
+					     __u64 now)
 {
 	struct bpf_sock *sk = skb->sk;
 
@@ -268,8 +267,8 @@ static __always_inline __u32 pc_egress_decide(struct __sk_buff *skb,
 	if (pc_flow_key(p, 1, &key) == 0) {
 		flow = pc_flow_lookup(&pol, &key, now);
 		/* A SYN on a finished flow starts a new one (port reuse). */
-		if (flow && !(tcp && pc_tcp_is_syn(p) &&
-			      flow->state != PC_FS_NEW)) {
+		if (flow &&
+		    !(tcp && pc_tcp_is_syn(p) && flow->state != PC_FS_NEW)) {
 			*rule = flow->rule_id;
 			if (tcp)
 				pc_tcp_egress(flow, p);

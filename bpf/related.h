@@ -39,9 +39,10 @@ static __always_inline int pc_addr_eq(const __be32 *a, const __be32 *b)
 }
 
 /* The kernel's TCP socket for a 4-tuple (packet's view), or NULL. */
-static __always_inline struct bpf_sock *
-pc_sk_lookup(void *ctx, __u8 family, const __be32 *saddr, const __be32 *daddr,
-	     __be16 sport, __be16 dport)
+static __always_inline struct bpf_sock *pc_sk_lookup(void *ctx, __u8 family,
+						     const __be32 *saddr,
+						     const __be32 *daddr,
+						     __be16 sport, __be16 dport)
 {
 	struct bpf_sock_tuple t = {};
 	__u32 tlen;
@@ -68,8 +69,8 @@ static __always_inline int pc_tcp_socket_exists(void *ctx, __u8 family,
 						const __be32 *daddr,
 						__be16 sport, __be16 dport)
 {
-	struct bpf_sock *sk = pc_sk_lookup(ctx, family, saddr, daddr, sport,
-					   dport);
+	struct bpf_sock *sk =
+		pc_sk_lookup(ctx, family, saddr, daddr, sport, dport);
 	int ok;
 
 	if (!sk)

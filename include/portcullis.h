@@ -136,10 +136,10 @@ struct pc_flow_key {
 _Static_assert(sizeof(struct pc_flow_key) == 40, "pc_flow_key size");
 
 /* Flow states; for TCP, NEW is SYN-SENT. Names: PC_FLOW_STATES. */
-#define PC_FLOW_STATES(X)                                                      \
-	X(PC_FS_NEW, "new")                                                    \
-	X(PC_FS_ESTABLISHED, "established")                                    \
-	X(PC_FS_FIN_WAIT, "fin-wait")                                          \
+#define PC_FLOW_STATES(X)                   \
+	X(PC_FS_NEW, "new")                 \
+	X(PC_FS_ESTABLISHED, "established") \
+	X(PC_FS_FIN_WAIT, "fin-wait")       \
 	X(PC_FS_CLOSED, "closed")
 #define PC_FLOW_STATE_ENUM(e, name) e,
 enum pc_flow_state { PC_FLOW_STATES(PC_FLOW_STATE_ENUM) PC_FS_MAX };

@@ -44,7 +44,8 @@ struct pc_policy {
 	uint16_t ssh_ports[PC_MAX_SSH_PORTS];
 	size_t n_ssh_ports;
 	uint32_t flow_max;
-	uint32_t timeout_tcp_syn, timeout_tcp_est, timeout_tcp_fin, timeout_tcp_close;
+	uint32_t timeout_tcp_syn, timeout_tcp_est, timeout_tcp_fin,
+		timeout_tcp_close;
 	uint32_t timeout_udp, timeout_icmp;
 	struct pc_prefix *resolvers; /* set by `resolvers:` or resolv.conf */
 	size_t n_resolvers;

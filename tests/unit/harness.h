@@ -63,5 +63,6 @@ void test_ingress_ssh_socket(struct harness *h);
 void test_egress(struct harness *h);
 void test_policy_file(struct harness *h);
 void test_flow_table(struct harness *h);
+void test_state(struct harness *h);
 
 #endif /* PC_TEST_HARNESS_H */

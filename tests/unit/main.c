@@ -41,6 +41,8 @@ int main(int argc, char **argv)
 		test_ingress_ssh_socket(&h);
 	if (!only || !strcmp(only, "egress"))
 		test_egress(&h);
+	if (!only || !strcmp(only, "state"))
+		test_state(&h);
 	if (!only || !strcmp(only, "flow-table"))
 		test_flow_table(&h);
 	if (!only || !strcmp(only, "policy"))

@@ -35,8 +35,9 @@ static size_t l4_build(const struct pkt_spec *s, uint8_t *p)
 			.source = htons(s->sport),
 			.dest = htons(s->dport),
 			.seq = htonl(s->seq ? s->seq : 1000),
-			.ack_seq = htonl(s->ack ? s->ack :
-					 (s->tcp_flags & 0x10) ? 2000 : 0),
+			.ack_seq = htonl(s->ack		       ? s->ack :
+					 (s->tcp_flags & 0x10) ? 2000 :
+								 0),
 			.doff = 5,
 			.window = htons(65535),
 		};

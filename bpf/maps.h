@@ -136,4 +136,22 @@ struct {
 	__type(value, struct pc_info);
 } info SEC(".maps");
 
+/*
+ * gc: the flow collector's timer (bpf/gc.h). Armed once at up by running
+ * pc_gc_arm; the callback re-arms itself, so collection needs no process.
+ * Key: __u32 0. Value: struct pc_gc_state.
+ */
+struct pc_gc_state {
+	struct bpf_timer timer;
+	__u64 runs;
+	__u64 collected;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct pc_gc_state);
+} gc SEC(".maps");
+
 #endif /* PC_MAPS_H */

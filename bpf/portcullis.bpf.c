@@ -17,6 +17,7 @@
 #include "flow.h"
 #include "frag.h"
 #include "related.h"
+#include "gc.h"
 #include "counters.h"
 
 #define TC_ACT_OK 0

@@ -90,6 +90,21 @@ static int attach_xdp(int prog_fd, int ifindex, bool force_generic, __u32 *mode)
 	return fd;
 }
 
+/* Arm the in-kernel flow collector (bpf/gc.h) by running it once. */
+int pc_gc_arm(struct portcullis *skel)
+{
+	unsigned char frame[64] = {};
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = frame,
+		    .data_size_in = sizeof(frame), .repeat = 1);
+	int err;
+
+	err = bpf_prog_test_run_opts(bpf_program__fd(skel->progs.pc_gc_arm),
+				     &opts);
+	if (err || opts.retval != XDP_PASS)
+		return -1;
+	return 0;
+}
+
 static int write_info(const struct pc_maps *m, const struct pc_up_opts *o,
 		      int ifindex, __u32 xdp_mode, bool created_hook,
 		      const struct pc_policy *pol, const char *digest)
@@ -229,6 +244,11 @@ int pc_up(const struct pc_up_opts *o)
 	maps_from_skel(skel, &m);
 	if (pc_policy_apply(&m, &pol))
 		goto cleanup;
+	if (pc_gc_arm(skel)) {
+		pc_err("run with -v; the kernel needs bpf_timer (5.15+)",
+		       "arming the flow collector failed");
+		goto cleanup;
+	}
 	if (fill_local_addrs(m.local_addrs, o->ifname) < 0)
 		pc_warn("reading the addresses of %s failed: own-address martians not dropped",
 			o->ifname);

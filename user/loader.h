@@ -16,6 +16,10 @@ struct pc_up_opts {
 	bool force_generic; /* skip the native XDP attempt */
 };
 
+struct portcullis;
+/* Arm the in-kernel flow collector of a loaded skeleton. */
+int pc_gc_arm(struct portcullis *skel);
+
 /* Return PC_EXIT_* codes. */
 int pc_up(const struct pc_up_opts *o);
 int pc_down(const char *ifname, const char *netns);

@@ -10,6 +10,7 @@
 #include "policy.h"
 #include "show.h"
 #include "check.h"
+#include "flows.h"
 
 static const char usage[] =
 	"Usage: portcullis [-v] COMMAND [OPTIONS]\n"
@@ -25,11 +26,13 @@ static const char usage[] =
 	"  status [--json]                    what is attached, policy, flow fill\n"
 	"  stats  [--iface IF] [--netns NAME] [--json]\n"
 	"         packets and bytes for every rule, built-in and policy\n"
+	"  flows  [--iface IF] [--netns NAME] [--json]\n"
+	"         tracked flows with state, age and idle time\n"
 	"  check  [FILE]                      validate a policy, change nothing\n"
 	"  default-policy                     print the built-in policy\n"
 	"\n"
 	"Options:\n"
-	"  -j, --json     machine-readable output (status, stats)\n"
+	"  -j, --json     machine-readable output (status, stats, flows)\n"
 	"  -v, --verbose  show libbpf's debug output\n"
 	"  -h, --help     this text\n"
 	"\n"
@@ -158,12 +161,15 @@ int main(int argc, char **argv)
 	if (!strcmp(cmd, "down"))
 		return need_iface(&a, cmd) ? PC_EXIT_USAGE :
 					     pc_down(a.ifname, a.netns);
-	if (!strcmp(cmd, "status") || !strcmp(cmd, "stats")) {
+	if (!strcmp(cmd, "status") || !strcmp(cmd, "stats") ||
+	    !strcmp(cmd, "flows")) {
 		struct pc_show_opts o = {
 			.ifname = a.ifname,
 			.netns = a.netns,
 			.json = a.json,
 		};
+		if (cmd[0] == 'f')
+			return pc_cmd_flows(&o);
 		return cmd[4] == 'u' ? pc_cmd_status(&o) : pc_cmd_stats(&o);
 	}
 	if (!strcmp(cmd, "check"))

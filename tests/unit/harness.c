@@ -10,6 +10,7 @@
 #include "apply.h"
 #include "counters.h"
 #include "harness.h"
+#include "loader.h"
 #include "policy.h"
 
 static void maps_of(struct portcullis *s, struct pc_maps *m)
@@ -64,12 +65,13 @@ int h_setup(struct harness *h, const char *policy_yaml, uint32_t flow_max)
 		goto fail;
 	bpf_map__set_max_entries(h->skel->maps.flows,
 				 flow_max ? flow_max : pol.flow_max);
+	h->skel->rodata->gc_interval_ns = H_GC_INTERVAL_NS;
 	if (portcullis__load(h->skel))
 		goto fail;
 	maps_of(h->skel, &h->m);
 	h->xdp_fd = bpf_program__fd(h->skel->progs.pc_ingress);
 	h->tc_fd = bpf_program__fd(h->skel->progs.pc_egress);
-	if (pc_policy_apply(&h->m, &pol))
+	if (pc_policy_apply(&h->m, &pol) || pc_gc_arm(h->skel))
 		goto fail;
 	if (add_local(h, AF_INET, SRV4) || add_local(h, AF_INET6, SRV6))
 		goto fail;

@@ -29,6 +29,9 @@
 #define DNS4 "192.0.2.53" /* the resolvers the tests configure */
 #define DNS6 "2001:db8::53"
 
+/* The flow collector runs this often in tests (5 s in production). */
+#define H_GC_INTERVAL_NS 100000000ULL
+
 struct harness {
 	struct portcullis *skel;
 	struct pc_maps m;

@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /* A full flow table refuses new flows and keeps the live ones; ICMP echo. */
 #include <netinet/in.h>
+#include <arpa/inet.h>
 #include <stdio.h>
+#include <time.h>
+#include <unistd.h>
 #include <bpf/bpf.h>
 #include "harness.h"
 #include "portcullis.h"
@@ -119,6 +122,42 @@ static void full(struct harness *h)
 	      count_flows(h));
 }
 
+static int flow_present(struct harness *h, const struct pc_flow_key *k)
+{
+	struct pc_flow_val v;
+
+	return bpf_map_lookup_elem(h->m.flows, k, &v) == 0;
+}
+
+/* The in-kernel collector removes expired entries and keeps live ones. */
+static void gc(struct harness *h)
+{
+	struct timespec ts;
+	struct pc_flow_key dead = { .family = AF_INET,
+				    .proto = IPPROTO_UDP,
+				    .lport = htons(9),
+				    .rport = htons(1000) };
+	struct pc_flow_key live = dead;
+	struct pc_flow_val v = { .state = PC_FS_ESTABLISHED, .rule_id = 1 };
+	__u64 now;
+
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	now = ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+	live.lport = htons(10);
+	v.created_ns = v.seen_ns = now - 3600ULL * 1000000000ULL;
+	bpf_map_update_elem(h->m.flows, &dead, &v, BPF_ANY);
+	v.seen_ns = now;
+	bpf_map_update_elem(h->m.flows, &live, &v, BPF_ANY);
+	check(h, "two flows written",
+	      flow_present(h, &dead) && flow_present(h, &live), "missing");
+	usleep(4 * H_GC_INTERVAL_NS / 1000);
+	check(h, "collector removed the expired flow", !flow_present(h, &dead),
+	      "still there");
+	check(h, "collector kept the live flow", flow_present(h, &live),
+	      "removed");
+	bpf_map_delete_elem(h->m.flows, &live);
+}
+
 void test_flow_table(struct harness *h)
 {
 	struct harness lab = { .group = "flow-table" };
@@ -127,6 +166,7 @@ void test_flow_table(struct harness *h)
 		check(h, "flow-table setup", false, "loading failed");
 		return;
 	}
+	gc(&lab);
 	echo(&lab);
 	range(&lab);
 	full(&lab);

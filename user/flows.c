@@ -1,0 +1,162 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <jansson.h>
+#include <bpf/bpf.h>
+#include "common.h"
+#include "flows.h"
+#include "pins.h"
+#include "portcullis.h"
+
+#define PC_FLOW_STATE_NAME(e, name) [e] = name,
+static const char *const state_names[PC_FS_MAX] = { PC_FLOW_STATES(
+	PC_FLOW_STATE_NAME) };
+#undef PC_FLOW_STATE_NAME
+
+struct walk {
+	const struct pc_show_opts *o;
+	json_t *arr;
+	int count;
+	int err;
+};
+
+static __u64 now_ns(void)
+{
+	struct timespec ts;
+
+	/* the programs use bpf_ktime_get_coarse_ns() */
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+static const char *proto_name(__u8 p)
+{
+	switch (p) {
+	case IPPROTO_TCP:
+		return "tcp";
+	case IPPROTO_UDP:
+		return "udp";
+	case IPPROTO_ICMP:
+		return "icmp";
+	case IPPROTO_ICMPV6:
+		return "icmp6";
+	}
+	return "?";
+}
+
+static void endpoint(char *buf, size_t len, __u8 family, const __be32 *addr,
+		     __be16 port)
+{
+	char a[INET6_ADDRSTRLEN];
+
+	inet_ntop(family, addr, a, sizeof(a));
+	if (family == AF_INET6)
+		snprintf(buf, len, "[%s]:%u", a, ntohs(port));
+	else
+		snprintf(buf, len, "%s:%u", a, ntohs(port));
+}
+
+static __u64 timeout_of(const struct pc_config *c, const struct pc_flow_key *k,
+			const struct pc_flow_val *v)
+{
+	if (k->proto == IPPROTO_TCP)
+		return v->state == PC_FS_NEW	     ? c->timeout_tcp_syn_ns :
+		       v->state == PC_FS_ESTABLISHED ? c->timeout_tcp_est_ns :
+		       v->state == PC_FS_FIN_WAIT    ? c->timeout_tcp_fin_ns :
+						       c->timeout_tcp_close_ns;
+	if (k->proto == IPPROTO_UDP)
+		return c->timeout_udp_ns;
+	return c->timeout_icmp_ns;
+}
+
+static int flows_one(const char *netns, const char *ifname, const char *dir,
+		     void *arg)
+{
+	struct walk *w = arg;
+	struct pc_flow_key key, next;
+	struct pc_rule_meta meta;
+	struct pc_active act;
+	struct pc_config cfg;
+	struct pc_flow_val v;
+	struct pc_maps m;
+	void *prev = NULL;
+	__u32 zero = 0;
+	__u64 now = now_ns();
+
+	if (pc_maps_open(dir, &m)) {
+		w->err = 1;
+		return 0;
+	}
+	if (bpf_map_lookup_elem(m.active, &zero, &act) ||
+	    bpf_map_lookup_elem(m.policy_cfg, &act.slot, &cfg)) {
+		pc_maps_close(&m);
+		w->err = 1;
+		return 0;
+	}
+	if (!w->arr)
+		printf("%s%s (netns %s)\n%-6s %-46s %-46s %-12s %8s %8s %s\n",
+		       w->count++ ? "\n" : "", ifname, netns, "PROTO", "LOCAL",
+		       "REMOTE", "STATE", "AGE", "IDLE", "RULE");
+	while (bpf_map_get_next_key(m.flows, prev, &next) == 0) {
+		char local[64], remote[64];
+		const char *state, *rule = "";
+		double age, idle;
+
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(m.flows, &key, &v))
+			continue;
+		state = v.state < PC_FS_MAX ? state_names[v.state] : "?";
+		if (now - v.seen_ns > timeout_of(&cfg, &key, &v))
+			state = "expired";
+		if (!bpf_map_lookup_elem(m.rules, &v.rule_id, &meta) &&
+		    meta.used) {
+			meta.name[PC_NAME_LEN - 1] = '\0';
+			rule = meta.name;
+		}
+		endpoint(local, sizeof(local), key.family, key.laddr,
+			 key.lport);
+		endpoint(remote, sizeof(remote), key.family, key.raddr,
+			 key.rport);
+		age = (now - v.created_ns) / 1e9;
+		idle = (now - v.seen_ns) / 1e9;
+		if (w->arr) {
+			json_array_append_new(
+				w->arr,
+				json_pack(
+					"{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:f, s:f, s:b}",
+					"netns", netns, "iface", ifname,
+					"proto", proto_name(key.proto), "local",
+					local, "remote", remote, "state", state,
+					"rule", rule, "age_s", age, "idle_s",
+					idle, "adopted",
+					!!(v.flags & PC_FF_ADOPTED)));
+		} else {
+			printf("%-6s %-46s %-46s %-12s %7.0fs %7.0fs %s%s\n",
+			       proto_name(key.proto), local, remote, state, age,
+			       idle, rule,
+			       v.flags & PC_FF_ADOPTED ? " (adopted)" : "");
+		}
+	}
+	pc_maps_close(&m);
+	return 0;
+}
+
+int pc_cmd_flows(const struct pc_show_opts *o)
+{
+	struct walk w = { .o = o };
+
+	if (o->json)
+		w.arr = json_array();
+	pc_for_each_iface(o->netns, o->ifname, flows_one, &w);
+	if (o->json) {
+		json_dumpf(w.arr, stdout, JSON_INDENT(2));
+		putchar('\n');
+		json_decref(w.arr);
+	}
+	return w.err ? PC_EXIT_KERNEL : PC_EXIT_OK;
+}

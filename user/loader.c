@@ -13,6 +13,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "portcullis.skel.h"
+#include "adopt.h"
 #include "apply.h"
 #include "common.h"
 #include "loader.h"
@@ -198,7 +199,7 @@ int pc_up(const struct pc_up_opts *o)
 	char dir[PC_DIR_MAX];
 	struct pc_maps m;
 	bool created_hook = false, tc_attached = false, pinned = false;
-	int ifindex, link_fd = -1, ret = PC_EXIT_KERNEL, err;
+	int ifindex, link_fd = -1, ret = PC_EXIT_KERNEL, err, adopted;
 	__u32 mode = 0;
 
 	if (load_policy(o, &pol, digest))
@@ -249,6 +250,10 @@ int pc_up(const struct pc_up_opts *o)
 		       "arming the flow collector failed");
 		goto cleanup;
 	}
+	/* Before attaching, so no open connection sees a gap. */
+	adopted = pc_adopt_connections(&m);
+	if (adopted < 0)
+		pc_warn("reading the socket table failed: connections open now are adopted when they next send");
 	if (fill_local_addrs(m.local_addrs, o->ifname) < 0)
 		pc_warn("reading the addresses of %s failed: own-address martians not dropped",
 			o->ifname);
@@ -289,11 +294,12 @@ int pc_up(const struct pc_up_opts *o)
 		       "pinning under %s failed: %s", dir, strerror(errno));
 		goto cleanup;
 	}
-	printf("%s%s%s: up (XDP %s, tc egress), policy %s, %zu rules\n",
+	printf("%s%s%s: up (XDP %s, tc egress), policy %s, %zu rules, %d connections adopted\n",
 	       o->ifname, o->netns ? " in netns " : "",
 	       o->netns ? o->netns : "",
 	       mode == PC_XDP_MODE_NATIVE ? "native" : "generic",
-	       o->policy ? o->policy : "(built-in default)", pol.n_rules);
+	       o->policy ? o->policy : "(built-in default)", pol.n_rules,
+	       adopted > 0 ? adopted : 0);
 	ret = PC_EXIT_OK;
 
 cleanup:

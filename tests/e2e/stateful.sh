@@ -54,6 +54,15 @@ check "ping edge (IPv6) and back" in_ns srv ping -6 -c 2 -i 0.2 -W 1 $EDGE6
 check_not "ping a stranger is blocked" in_ns srv ping -c 1 -W 1 $OTHER4
 check "flows shows the echo flow" sh -c "'$PC' flows --netns '$SRV' | grep -q '^icmp '"
 
+# --- Neighbour discovery keeps working after the caches are flushed.
+in_ns srv ip neigh flush all
+in_ns out ip neigh flush all
+check "after neighbour flush: IPv4 (ARP) flow works" udp_echo srv $EDGE4 7844
+check "after neighbour flush: IPv6 (NDP) flow works" tcp_echo srv "[$EDGE6]" 7844
+check "after neighbour flush: ssh over IPv6 from outside" ssh_run out $SRV6 22 true
+n=$(counter srv srv0 in_ndp)
+check "in_ndp counted the neighbour advertisements" test "$n" -ge 1
+
 # --- Large UDP replies arrive fragmented and reach the socket whole.
 big_udp() {
 	in_ns srv /usr/bin/python3 - "$1" "$2" <<'EOP'

@@ -3,16 +3,16 @@
  * Counting: the one place a verdict is recorded. Each program ends in
  * pc_finish(), which adds the packet to its reason row and, when a policy
  * rule decided, to that rule's row, and returns the action the reason
- * table (PC_REASONS in portcullis.h) gives.
+ * table (PC_REASONS in portcullis.h) gives, or pass for audited drops.
  */
 #ifndef PC_COUNTERS_H
 #define PC_COUNTERS_H
 
 #include "maps.h"
 
-#define PC_REASON_ACTION(e, name, dir, act, desc) [e] = act,
-static const __u8 pc_reason_action[PC_R_MAX] = { PC_REASONS(PC_REASON_ACTION) };
-#undef PC_REASON_ACTION
+/* Bit per reason whose action is drop: a compile-time constant. */
+#define PC_REASON_DROP_BIT(e, name, dir, act, desc) | ((__u64)(act) << (e))
+#define PC_DROP_MASK (0ULL PC_REASONS(PC_REASON_DROP_BIT))
 
 static __always_inline void pc_count_row(__u32 row, __u64 bytes)
 {
@@ -24,15 +24,25 @@ static __always_inline void pc_count_row(__u32 row, __u64 bytes)
 	}
 }
 
-/* Returns PC_ACT_PASS or PC_ACT_DROP. */
-static __always_inline int pc_finish(__u32 reason, __u32 rule_id, __u64 bytes)
+/*
+ * Count the verdict and return PC_ACT_PASS or PC_ACT_DROP. A drop whose
+ * reason is in audit_mask (policy audit mode) is counted as what it is and
+ * let pass.
+ */
+static __always_inline int pc_finish(__u32 reason, __u32 rule_id, __u64 bytes,
+				     __u64 audit_mask)
 {
+	int act;
+
 	if (reason >= PC_R_MAX)
 		reason = PC_R_NONE;
 	pc_count_row(reason, bytes);
 	if (rule_id && rule_id < PC_MAX_RULES)
 		pc_count_row(PC_RULE_BASE + rule_id, bytes);
-	return pc_reason_action[reason];
+	act = (PC_DROP_MASK >> reason) & 1 ? PC_ACT_DROP : PC_ACT_PASS;
+	if (act == PC_ACT_DROP && (audit_mask >> reason) & 1)
+		act = PC_ACT_PASS;
+	return act;
 }
 
 #endif /* PC_COUNTERS_H */

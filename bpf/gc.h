@@ -12,7 +12,9 @@
 #include "flow.h"
 #include "policy.h"
 
+#ifndef CLOCK_MONOTONIC
 #define CLOCK_MONOTONIC 1
+#endif
 
 /* Set by the loader before load; tests use a shorter interval. */
 const volatile __u64 gc_interval_ns = 5ULL * 1000000000ULL;

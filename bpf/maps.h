@@ -154,4 +154,30 @@ struct {
 	__type(value, struct pc_gc_state);
 } gc SEC(".maps");
 
+/*
+ * ssh_rl: per-source state of the SSH rate limit (GCRA).
+ * Written and read by: XDP ingress, for new SSH connections only.
+ * Key: struct pc_ssh_rl_key (IPv6 by /64). Value: __u64 theoretical
+ * arrival time (ns). LRU, so a flood from random sources costs a bounded
+ * amount of memory (and forgets old sources, which then start afresh).
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, PC_MAX_SSH_RL);
+	__type(key, struct pc_ssh_rl_key);
+	__type(value, __u64);
+} ssh_rl SEC(".maps");
+
+/*
+ * confirm: the confirm-or-rollback timer of `reload --confirm`.
+ * Written by: the loader (arm, confirm) and the timer callback.
+ * Read by: the timer callback, the CLI (status). Key: __u32 0.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct pc_confirm_state);
+} confirm SEC(".maps");
+
 #endif /* PC_MAPS_H */

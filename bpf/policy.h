@@ -15,12 +15,14 @@ struct pc_policy {
 	struct pc_config *cfg;
 };
 
+/* Returns 0, or -1 (pol->cfg NULL) when no policy was ever written. */
 static __always_inline int pc_policy_get(struct pc_policy *pol)
 {
 	__u32 zero = 0;
 	struct pc_active *a = bpf_map_lookup_elem(&active, &zero);
 
-	if (!a)
+	pol->cfg = NULL;
+	if (!a || !a->generation)
 		return -1;
 	pol->slot = a->slot & 1;
 	pol->cfg = bpf_map_lookup_elem(&policy_cfg, &pol->slot);

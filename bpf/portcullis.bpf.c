@@ -17,7 +17,9 @@
 #include "flow.h"
 #include "frag.h"
 #include "related.h"
+#include "ssh.h"
 #include "gc.h"
+#include "confirm.h"
 #include "counters.h"
 
 #define TC_ACT_OK 0
@@ -89,51 +91,30 @@ static __always_inline int pc_is_martian(const struct pc_pkt *p)
 	return bpf_map_lookup_elem(&local_addrs, &k) != NULL;
 }
 
+/* DHCP client traffic: server 67 -> client 68 (ingress) or back. */
+static __always_inline int pc_is_dhcp(const struct pc_pkt *p, int egress)
+{
+	__be16 client = bpf_htons(68), server = bpf_htons(67);
+
+	return p->family == AF_INET && p->l4proto == IPPROTO_UDP &&
+	       p->sport == (egress ? client : server) &&
+	       p->dport == (egress ? server : client);
+}
+
 static __always_inline int pc_tcp_is_syn(const struct pc_pkt *p)
 {
 	return (p->tcp_flags & (TCP_FLAG_SYN | TCP_FLAG_ACK | TCP_FLAG_RST |
 				TCP_FLAG_FIN)) == TCP_FLAG_SYN;
 }
 
-/*
- * A non-SYN packet to an SSH port passes only when the kernel has a
- * connection (or request socket) for it, or it is a valid SYN cookie ACK.
- * Inbound SSH needs no flow entries: the socket table is the state.
- */
-static __always_inline int
-pc_ssh_socket_exists(struct xdp_md *ctx, struct pc_pkt *p, void *data_end)
-{
-	struct bpf_sock *sk;
-	int ok = 0;
-
-	sk = pc_sk_lookup(ctx, p->family, p->saddr, p->daddr, p->sport,
-			  p->dport);
-	if (!sk)
-		return 0;
-	if (sk->state != BPF_TCP_LISTEN) {
-		ok = 1;
-	} else if ((p->tcp_flags & (TCP_FLAG_SYN | TCP_FLAG_ACK)) ==
-		   TCP_FLAG_ACK) {
-		struct tcphdr *th = p->l4;
-		__u32 iplen = p->family == AF_INET ? sizeof(struct iphdr) :
-						     sizeof(struct ipv6hdr);
-
-		if ((void *)(th + 1) <= data_end && p->l3 + iplen <= data_end)
-			ok = bpf_tcp_check_syncookie(sk, p->l3, iplen, th,
-						     sizeof(*th)) == 0;
-	}
-	bpf_sk_release(sk);
-	return ok;
-}
-
 static __always_inline __u32 pc_ingress_decide(struct xdp_md *ctx,
+					       const struct pc_policy *pol,
 					       struct pc_pkt *p, __u64 now)
 {
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
 	struct pc_flow_key key;
 	struct pc_flow_val *flow;
-	struct pc_policy pol;
 	int ret;
 
 	ret = parse_packet(data, data_end, p);
@@ -155,7 +136,7 @@ static __always_inline __u32 pc_ingress_decide(struct xdp_md *ctx,
 		return PC_R_IN_NDP;
 	if (pc_is_unknown_exthdr(p))
 		return PC_R_IN_BAD_EXTHDR;
-	if (pc_policy_get(&pol))
+	if (!pol->cfg)
 		return PC_R_IN_DEFAULT_DROP; /* no policy: fail closed */
 
 	/*
@@ -164,7 +145,7 @@ static __always_inline __u32 pc_ingress_decide(struct xdp_md *ctx,
 	 * interface), so the established path needs one hash lookup only.
 	 */
 	if (!pc_flow_key(p, 0, &key)) {
-		flow = pc_flow_lookup(&pol, &key, now);
+		flow = pc_flow_lookup(pol, &key, now);
 		if (flow) {
 			if (p->l4proto == IPPROTO_TCP) {
 				if (pc_tcp_ingress(flow, p))
@@ -178,15 +159,24 @@ static __always_inline __u32 pc_ingress_decide(struct xdp_md *ctx,
 	}
 	if (pc_is_martian(p))
 		return PC_R_IN_MARTIAN;
+	if ((pol->cfg->flags & PC_CFG_ICMP_ECHO_IN) && pc_is_echo(p, 1))
+		return PC_R_IN_ICMP_ECHO;
+	if ((pol->cfg->flags & PC_CFG_DHCP_CLIENT) && pc_is_dhcp(p, 0))
+		return PC_R_IN_DHCP;
 	if (pc_is_icmp_error(p))
-		return pc_icmp_related(ctx, &pol, p, data_end, now) ?
+		return pc_icmp_related(ctx, pol, p, data_end, now) ?
 			       PC_R_IN_ICMP_RELATED :
 			       PC_R_IN_ICMP_UNRELATED;
 	if (p->l4proto != IPPROTO_TCP)
 		return PC_R_IN_DEFAULT_DROP;
-	if (pc_is_ssh_port(&pol, p->dport)) {
-		if (pc_tcp_is_syn(p))
+	if (pc_is_ssh_port(pol, p->dport)) {
+		if (pc_tcp_is_syn(p)) {
+			if (!pc_ssh_source_allowed(pol, p))
+				return PC_R_IN_SSH_SOURCE;
+			if (!pc_ssh_rate_ok(pol, p, now))
+				return PC_R_IN_SSH_RATELIMIT;
 			return PC_R_IN_SSH_NEW;
+		}
 		if (pc_ssh_socket_exists(ctx, p, data_end))
 			return PC_R_IN_SSH_ESTABLISHED;
 		return PC_R_IN_NO_FLOW;
@@ -201,13 +191,15 @@ int pc_ingress(struct xdp_md *ctx)
 {
 	__u64 bytes = ctx->data_end - ctx->data;
 	__u64 now = bpf_ktime_get_coarse_ns();
+	struct pc_policy pol = {};
 	struct pc_pkt pkt = {};
 	__u32 reason;
 	int act;
 
+	pc_policy_get(&pol); /* pol.cfg stays NULL without a policy */
 	/* Rule rows count egress only; ingress replies count by reason. */
-	reason = pc_ingress_decide(ctx, &pkt, now);
-	act = pc_finish(reason, 0, bytes);
+	reason = pc_ingress_decide(ctx, &pol, &pkt, now);
+	act = pc_finish(reason, 0, bytes, pol.cfg ? pol.cfg->audit_mask : 0);
 	if (act == PC_ACT_PASS && pkt.frag == PC_FRAG_FIRST)
 		pc_frag_note(&pkt, PC_DIR_INGRESS, now);
 	return act == PC_ACT_PASS ? XDP_PASS : XDP_DROP;
@@ -236,6 +228,7 @@ static __always_inline __u32 pc_egress_adopt(struct __sk_buff *skb,
 }
 
 static __always_inline __u32 pc_egress_decide(struct __sk_buff *skb,
+					      const struct pc_policy *pol,
 					      struct pc_pkt *p, __u32 *rule,
 					      __u64 now)
 {
@@ -243,7 +236,6 @@ static __always_inline __u32 pc_egress_decide(struct __sk_buff *skb,
 	void *data_end = (void *)(long)skb->data_end;
 	struct pc_flow_key key;
 	struct pc_flow_val *flow;
-	struct pc_policy pol;
 	int ret, tcp;
 
 	ret = parse_packet(data, data_end, p);
@@ -261,12 +253,12 @@ static __always_inline __u32 pc_egress_decide(struct __sk_buff *skb,
 		return PC_R_OUT_BAD_L2;
 	if (pc_is_ndp(p) || pc_is_mld(p))
 		return PC_R_OUT_NDP;
-	if (pc_policy_get(&pol))
-		return PC_R_OUT_DEFAULT_DROP;
+	if (!pol->cfg)
+		return PC_R_OUT_DEFAULT_DROP; /* no policy: fail closed */
 
 	tcp = p->l4proto == IPPROTO_TCP;
 	if (pc_flow_key(p, 1, &key) == 0) {
-		flow = pc_flow_lookup(&pol, &key, now);
+		flow = pc_flow_lookup(pol, &key, now);
 		/* A SYN on a finished flow starts a new one (port reuse). */
 		if (flow &&
 		    !(tcp && pc_tcp_is_syn(p) && flow->state != PC_FS_NEW)) {
@@ -277,10 +269,14 @@ static __always_inline __u32 pc_egress_decide(struct __sk_buff *skb,
 			return PC_R_OUT_ESTABLISHED;
 		}
 	}
-	if (tcp && pc_is_ssh_port(&pol, p->sport) && !pc_tcp_is_syn(p))
+	if (tcp && pc_is_ssh_port(pol, p->sport) && !pc_tcp_is_syn(p))
 		return PC_R_OUT_SSH_REPLY;
+	if ((pol->cfg->flags & PC_CFG_ICMP_ECHO_IN) && pc_is_echo(p, 0))
+		return PC_R_OUT_ICMP_ECHO_REPLY;
+	if ((pol->cfg->flags & PC_CFG_DHCP_CLIENT) && pc_is_dhcp(p, 1))
+		return PC_R_OUT_DHCP;
 
-	*rule = pc_allow_match(&pol, p);
+	*rule = pc_allow_match(pol, p);
 	if (!*rule)
 		return PC_R_OUT_DEFAULT_DROP;
 	if (pc_flow_key(p, 1, &key)) {
@@ -304,21 +300,24 @@ SEC("tc")
 int pc_egress(struct __sk_buff *skb)
 {
 	__u64 now = bpf_ktime_get_coarse_ns();
+	struct pc_policy pol = {};
 	struct pc_pkt pkt = {};
 	__u32 rule = 0;
 	__u32 reason, pull;
 	int act;
 
-	reason = pc_egress_decide(skb, &pkt, &rule, now);
+	pc_policy_get(&pol); /* pol.cfg stays NULL without a policy */
+	reason = pc_egress_decide(skb, &pol, &pkt, &rule, now);
 	if (reason == PC_R_OUT_MALFORMED) {
 		/* Headers may sit in paged data: make them linear, judge again. */
 		pull = skb->len < PC_PULL_LEN ? skb->len : PC_PULL_LEN;
 		if (bpf_skb_pull_data(skb, pull) == 0) {
 			__builtin_memset(&pkt, 0, sizeof(pkt));
-			reason = pc_egress_decide(skb, &pkt, &rule, now);
+			reason = pc_egress_decide(skb, &pol, &pkt, &rule, now);
 		}
 	}
-	act = pc_finish(reason, rule, skb->len);
+	act = pc_finish(reason, rule, skb->len,
+			pol.cfg ? pol.cfg->audit_mask : 0);
 	if (act == PC_ACT_PASS && pkt.frag == PC_FRAG_FIRST)
 		pc_frag_note(&pkt, PC_DIR_EGRESS, now);
 	return act == PC_ACT_PASS ? TC_ACT_OK : TC_ACT_SHOT;

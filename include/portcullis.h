@@ -12,9 +12,10 @@
 
 #ifndef __bpf__
 #include <linux/types.h>
+#include <linux/bpf.h> /* struct bpf_timer */
 #endif
 
-#define PC_ABI_VERSION 1
+#define PC_ABI_VERSION 2
 
 /* Limits. */
 #define PC_MAX_VLAN_DEPTH 2 /* 802.1Q + one 802.1ad (QinQ) tag */
@@ -52,6 +53,10 @@
 	  "new TCP connection (SYN) to an SSH port")                           \
 	X(PC_R_IN_SSH_ESTABLISHED, "in_ssh_established", PC_DIR_INGRESS,       \
 	  PC_ACT_PASS, "packet of an SSH connection the kernel knows")         \
+	X(PC_R_IN_ICMP_ECHO, "in_icmp_echo", PC_DIR_INGRESS, PC_ACT_PASS,      \
+	  "echo request to the server (policy icmp_echo_in)")                  \
+	X(PC_R_IN_DHCP, "in_dhcp", PC_DIR_INGRESS, PC_ACT_PASS,                \
+	  "DHCP server to client (policy dhcp_client)")                        \
 	X(PC_R_IN_ICMP_RELATED, "in_icmp_related", PC_DIR_INGRESS,             \
 	  PC_ACT_PASS, "ICMP error quoting one of the server's own flows")     \
 	X(PC_R_IN_FRAGMENT, "in_fragment", PC_DIR_INGRESS, PC_ACT_PASS,        \
@@ -70,6 +75,10 @@
 	  "unknown ethertype or VLAN stack too deep")                          \
 	X(PC_R_IN_BAD_EXTHDR, "in_bad_exthdr", PC_DIR_INGRESS, PC_ACT_DROP,    \
 	  "IPv6 extension header unknown or chain too long")                   \
+	X(PC_R_IN_SSH_RATELIMIT, "in_ssh_ratelimit", PC_DIR_INGRESS,           \
+	  PC_ACT_DROP, "new SSH over the per-source rate limit")               \
+	X(PC_R_IN_SSH_SOURCE, "in_ssh_source", PC_DIR_INGRESS, PC_ACT_DROP,    \
+	  "new SSH from a source not in ssh.from")                             \
 	X(PC_R_IN_NO_FLOW, "in_no_flow", PC_DIR_INGRESS, PC_ACT_DROP,          \
 	  "non-SYN TCP that matches no flow (ACK/FIN/NULL/Xmas scan)")         \
 	X(PC_R_IN_DEFAULT_DROP, "in_default_drop", PC_DIR_INGRESS,             \
@@ -84,6 +93,10 @@
 	  "reply of an inbound SSH connection")                                \
 	X(PC_R_OUT_NEW_FLOW, "out_new_flow", PC_DIR_EGRESS, PC_ACT_PASS,       \
 	  "new flow to an allowlisted destination")                            \
+	X(PC_R_OUT_ICMP_ECHO_REPLY, "out_icmp_echo_reply", PC_DIR_EGRESS,      \
+	  PC_ACT_PASS, "echo reply of the server (policy icmp_echo_in)")       \
+	X(PC_R_OUT_DHCP, "out_dhcp", PC_DIR_EGRESS, PC_ACT_PASS,               \
+	  "DHCP client to server (policy dhcp_client)")                        \
 	X(PC_R_OUT_ADOPTED, "out_adopted", PC_DIR_EGRESS, PC_ACT_PASS,         \
 	  "connection open before up, to an allowlisted destination")          \
 	X(PC_R_OUT_FRAGMENT, "out_fragment", PC_DIR_EGRESS, PC_ACT_PASS,       \
@@ -112,6 +125,7 @@ enum pc_reason { PC_REASONS(PC_REASON_ENUM) PC_R_MAX };
 #define PC_RULE_BASE 64
 #define PC_MAX_COUNTERS (PC_RULE_BASE + PC_MAX_RULES)
 _Static_assert(PC_R_MAX <= PC_RULE_BASE, "too many reasons");
+_Static_assert(PC_R_MAX <= 64, "audit_mask holds one bit per reason");
 
 struct pc_counter {
 	__u64 packets;
@@ -185,9 +199,11 @@ _Static_assert(sizeof(struct pc_frag_key) == 40, "pc_frag_key size");
  * Allowlist: LPM tries keyed by (slot, proto, port, address). The data
  * before the address is matched exactly (prefixlen counts it), so a
  * prefix rule is "PC_ALLOW_HDR_BITS + address prefix". Port 0 means any
- * port. The slot selects one of the two policy generations (see pc_active).
+ * port. The slot selects one of the two policy generations (see pc_active);
+ * slot | PC_SLOT_SSH_FROM holds the sources allowed to reach SSH.
  */
 #define PC_ALLOW_HDR_BITS 32
+#define PC_SLOT_SSH_FROM 2
 struct pc_allow4_key {
 	__u32 prefixlen;
 	__u8 slot;
@@ -212,11 +228,18 @@ struct pc_allow_val {
 };
 _Static_assert(sizeof(struct pc_allow_val) == 8, "pc_allow_val size");
 
-/* Policy scalars, one per slot in the "config" array map. */
+/* pc_config.flags */
+#define PC_CFG_SSH_FROM 0x1 /* new SSH only from the ssh.from prefixes */
+#define PC_CFG_ICMP_ECHO_IN 0x2 /* answer pings */
+#define PC_CFG_DHCP_CLIENT 0x4 /* UDP 68 <-> 67 */
+
+/* Policy scalars, one per slot in the "policy_cfg" array map. */
 struct pc_config {
 	__be16 ssh_ports[PC_MAX_SSH_PORTS]; /* 0 = unused */
-	__u32 flags; /* reserved */
-	__u32 pad;
+	__u32 flags; /* PC_CFG_* */
+	__u32 ssh_rate_per_min; /* new SSH per source; 0 = no limit */
+	__u64 ssh_burst; /* connections allowed at once */
+	__u64 audit_mask; /* bit per reason: count the drop, let it pass */
 	__u64 timeout_tcp_syn_ns;
 	__u64 timeout_tcp_est_ns;
 	__u64 timeout_tcp_fin_ns;
@@ -224,7 +247,36 @@ struct pc_config {
 	__u64 timeout_udp_ns;
 	__u64 timeout_icmp_ns;
 };
-_Static_assert(sizeof(struct pc_config) == 64, "pc_config size");
+_Static_assert(sizeof(struct pc_config) == 80, "pc_config size");
+
+/* SSH rate limit state per source (IPv6 by /64). GCRA: one timestamp. */
+struct pc_ssh_rl_key {
+	__u32 family;
+	__be32 addr[4];
+};
+_Static_assert(sizeof(struct pc_ssh_rl_key) == 20, "pc_ssh_rl_key size");
+#define PC_MAX_SSH_RL 16384
+
+/*
+ * Confirm-or-rollback: a reload with --confirm arms a kernel timer that
+ * switches back to rollback_slot at the deadline unless `confirm` clears
+ * pending first. Written by: the loader (arm, confirm) and the timer.
+ */
+struct pc_confirm {
+	__u64 deadline_ns; /* CLOCK_MONOTONIC */
+	__u32 pending; /* 1: waiting for `portcullis confirm` */
+	__u32 rollback_slot;
+	__u32 rolled_back; /* 1: the timer switched back */
+	__u32 generation; /* active.generation the confirm is for */
+	__u64 rolled_back_ns;
+};
+_Static_assert(sizeof(struct pc_confirm) == 32, "pc_confirm size");
+
+struct pc_confirm_state {
+	struct bpf_timer timer; /* kernel-owned; user space never writes it */
+	struct pc_confirm c;
+};
+_Static_assert(sizeof(struct pc_confirm_state) == 48, "pc_confirm_state size");
 
 /* The slot in use, single entry in the "active" array map. */
 struct pc_active {
@@ -243,7 +295,7 @@ _Static_assert(sizeof(struct pc_addr_key) == 20, "pc_addr_key size");
 /* Rule metadata for people, written by the loader, read by the CLI. */
 struct pc_rule_meta {
 	char name[PC_NAME_LEN];
-	__u8 used; /* slot holds a rule */
+	__u8 slots; /* bit per policy slot that uses this rule; 0: free */
 	__u8 direction; /* PC_DIR_* */
 	__u8 action; /* PC_ACT_* */
 	__u8 pad[5];
@@ -268,8 +320,12 @@ struct pc_info {
 	char policy_path[PC_PATH_LEN];
 	char policy_digest[PC_DIGEST_LEN];
 	__u8 pad2[7];
+	/* The policy before the last reload, for rollback and status. */
+	char prev_policy_path[PC_PATH_LEN];
+	char prev_policy_digest[PC_DIGEST_LEN];
+	__u8 pad3[7];
 };
-_Static_assert(sizeof(struct pc_info) == 40 + 8 + PC_PATH_LEN + 72,
+_Static_assert(sizeof(struct pc_info) == 48 + 2 * (PC_PATH_LEN + 72),
 	       "pc_info size");
 
 #endif /* PORTCULLIS_H */

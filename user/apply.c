@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 #include <arpa/inet.h>
 #include <errno.h>
+#include <limits.h>
+#include <time.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
@@ -137,8 +139,9 @@ static int clear_slot(int fd, size_t key_size, __u8 slot)
 	while (bpf_map_get_next_key(fd, prev, next) == 0) {
 		memcpy(key, next, key_size);
 		prev = key;
-		/* slot is the first byte after the 4-byte prefixlen */
-		if (key[4] != slot)
+		/* slot is the first byte after the 4-byte prefixlen; the
+		 * SSH source entries of the slot go with it */
+		if ((key[4] & ~PC_SLOT_SSH_FROM) != slot)
 			continue;
 		if (n == cap) {
 			unsigned char *d;
@@ -160,43 +163,6 @@ static int clear_slot(int fd, size_t key_size, __u8 slot)
 	return err;
 }
 
-/*
- * Rule ids: a name that is in the running policy keeps its id; a new name
- * takes an id that the running policy does not use, and its counter row
- * starts from zero.
- */
-static int assign_ids(const struct pc_maps *m, const struct pc_policy *pol,
-		      __u32 *ids)
-{
-	struct pc_rule_meta meta[PC_MAX_RULES];
-	bool taken[PC_MAX_RULES] = { true }; /* id 0 means "no rule" */
-	__u32 next = 1;
-
-	for (__u32 id = 1; id < PC_MAX_RULES; id++) {
-		if (bpf_map_lookup_elem(m->rules, &id, &meta[id]))
-			return -1;
-		taken[id] = meta[id].used;
-	}
-	for (size_t i = 0; i < pol->n_rules; i++) {
-		ids[i] = 0;
-		for (__u32 id = 1; id < PC_MAX_RULES; id++)
-			if (meta[id].used &&
-			    !strcmp(meta[id].name, pol->rules[i].name))
-				ids[i] = id;
-	}
-	for (size_t i = 0; i < pol->n_rules; i++) {
-		if (ids[i])
-			continue;
-		while (next < PC_MAX_RULES && taken[next])
-			next++;
-		if (next >= PC_MAX_RULES)
-			return -1;
-		ids[i] = next;
-		taken[next] = true;
-	}
-	return 0;
-}
-
 static int zero_counter(int fd, __u32 row)
 {
 	int ncpu = libbpf_num_possible_cpus();
@@ -213,43 +179,94 @@ static int zero_counter(int fd, __u32 row)
 	return err;
 }
 
-static int write_meta(const struct pc_maps *m, const struct pc_policy *pol,
-		      const __u32 *ids, bool new_rules)
+/*
+ * Rule ids and names. Each rule's metadata says which slots use it, so the
+ * policy in force (and after a rollback, the one before) always has its
+ * names. Writing slot `slot`: a name already known keeps its id and its
+ * counter; a new name takes an id that no other slot uses, and its counter
+ * row starts from zero; ids the new policy does not use leave this slot.
+ * Only this slot's bit changes: the running policy's view is untouched.
+ */
+static int write_rules(const struct pc_maps *m, const struct pc_policy *pol,
+		       __u8 slot)
 {
-	bool keep[PC_MAX_RULES] = { false };
+	struct pc_rule_meta meta[PC_MAX_RULES];
+	bool mine[PC_MAX_RULES] = { false };
+	__u8 bit = 1 << slot, others = 3 & ~bit;
+	__u32 next = 1;
 
+	for (__u32 id = 1; id < PC_MAX_RULES; id++)
+		if (bpf_map_lookup_elem(m->rules, &id, &meta[id]))
+			return -1;
 	for (size_t i = 0; i < pol->n_rules; i++) {
-		struct pc_rule_meta meta = {
-			.used = 1,
-			.direction = PC_DIR_EGRESS,
-			.action = PC_ACT_PASS,
-		};
-		struct pc_rule_meta old;
+		__u32 id = 0;
 
-		keep[ids[i]] = true;
-		snprintf(meta.name, sizeof(meta.name), "%s",
-			 pol->rules[i].name);
-		if (bpf_map_lookup_elem(m->rules, &ids[i], &old))
+		pol->rules[i].id = 0;
+		if (!pol->rules[i].enabled)
+			continue; /* off: no entries, no counter row */
+		for (__u32 k = 1; k < PC_MAX_RULES && !id; k++)
+			if (meta[k].slots &&
+			    !strcmp(meta[k].name, pol->rules[i].name))
+				id = k;
+		while (!id && next < PC_MAX_RULES) {
+			if (!(meta[next].slots & others) && !mine[next]) {
+				id = next;
+				if (zero_counter(m->counters,
+						 PC_RULE_BASE + id))
+					return -1;
+				memset(&meta[id], 0, sizeof(meta[id]));
+				snprintf(meta[id].name, sizeof(meta[id].name),
+					 "%s", pol->rules[i].name);
+				meta[id].direction = PC_DIR_EGRESS;
+				meta[id].action = PC_ACT_PASS;
+			}
+			next++;
+		}
+		if (!id)
 			return -1;
-		if (new_rules != !old.used)
-			continue;
-		if (!old.used &&
-		    zero_counter(m->counters, PC_RULE_BASE + ids[i]))
-			return -1;
-		if (bpf_map_update_elem(m->rules, &ids[i], &meta, BPF_ANY))
-			return -1;
+		mine[id] = true;
+		pol->rules[i].id = id;
 	}
-	if (new_rules)
-		return 0;
-	/* After the switch: forget rules the new policy dropped. */
 	for (__u32 id = 1; id < PC_MAX_RULES; id++) {
-		struct pc_rule_meta none = {};
+		__u8 slots = mine[id] ? meta[id].slots | bit :
+					meta[id].slots & ~bit;
 
-		if (!keep[id] &&
-		    bpf_map_update_elem(m->rules, &id, &none, BPF_ANY))
+		if (slots == meta[id].slots && !mine[id])
+			continue;
+		meta[id].slots = slots;
+		if (bpf_map_update_elem(m->rules, &id, &meta[id], BPF_ANY))
 			return -1;
 	}
 	return 0;
+}
+
+/* Copy src into a fixed field, cut if longer; the digest identifies it. */
+static void set_field(char *dst, size_t len, const char *src)
+{
+	memset(dst, 0, len);
+	memcpy(dst, src, strnlen(src, len - 1));
+}
+
+int pc_info_record_policy(const struct pc_maps *m, const char *path,
+			  const char *digest, size_t n_rules)
+{
+	char real[PATH_MAX];
+	struct pc_info info;
+	__u32 zero = 0;
+
+	if (bpf_map_lookup_elem(m->info, &zero, &info))
+		return -1;
+	memcpy(info.prev_policy_path, info.policy_path, PC_PATH_LEN);
+	memcpy(info.prev_policy_digest, info.policy_digest, PC_DIGEST_LEN);
+	if (!path)
+		path = "(built-in default)";
+	else if (realpath(path, real))
+		path = real;
+	set_field(info.policy_path, sizeof(info.policy_path), path);
+	set_field(info.policy_digest, sizeof(info.policy_digest), digest);
+	info.n_rules = n_rules;
+	info.loaded_at = time(NULL);
+	return bpf_map_update_elem(m->info, &zero, &info, BPF_ANY);
 }
 
 int pc_policy_apply(const struct pc_maps *m, const struct pc_policy *pol)
@@ -263,7 +280,6 @@ int pc_policy_apply(const struct pc_maps *m, const struct pc_policy *pol)
 		.timeout_icmp_ns = pol->timeout_icmp * 1000000000ULL,
 	};
 	struct pc_active act, next;
-	__u32 ids[PC_MAX_RULES];
 	struct insert_arg ia = { .m = m };
 	__u32 zero = 0, slot;
 
@@ -274,29 +290,37 @@ int pc_policy_apply(const struct pc_maps *m, const struct pc_policy *pol)
 	slot = act.generation ? !act.slot : 0;
 	ia.slot = slot;
 
-	if (assign_ids(m, pol, ids)) {
+	/* 1. Build the new policy in the inactive slot. */
+	if (write_rules(m, pol, slot)) {
 		pc_err("remove rules from the policy",
-		       "assigning rule ids failed: more than %d named rules",
+		       "assigning rule ids failed: more than %d named rules in this and the running policy",
 		       PC_MAX_RULES - 1);
 		return -1;
 	}
-	/* 1. Build the new policy in the inactive slot. */
 	if (clear_slot(m->allow4, sizeof(struct pc_allow4_key), slot) ||
 	    clear_slot(m->allow6, sizeof(struct pc_allow6_key), slot))
 		goto fail;
 	for (size_t i = 0; i < pol->n_rules; i++) {
 		if (!pol->rules[i].enabled)
 			continue;
-		if (rule_each_prefix(pol, &pol->rules[i], ids[i], insert_entry,
-				     &ia))
+		if (rule_each_prefix(pol, &pol->rules[i], pol->rules[i].id,
+				     insert_entry, &ia))
 			goto fail;
 	}
+	ia.slot = slot | PC_SLOT_SSH_FROM;
+	for (size_t i = 0; i < pol->n_ssh_from; i++)
+		if (insert_entry(&pol->ssh_from[i], IPPROTO_TCP, 0, 0, &ia))
+			goto fail;
+	ia.slot = slot;
+	cfg.flags = (pol->n_ssh_from ? PC_CFG_SSH_FROM : 0) |
+		    (pol->icmp_echo_in ? PC_CFG_ICMP_ECHO_IN : 0) |
+		    (pol->dhcp_client ? PC_CFG_DHCP_CLIENT : 0);
+	cfg.ssh_rate_per_min = pol->ssh_rate_per_min;
+	cfg.ssh_burst = pol->ssh_burst;
+	cfg.audit_mask = pol->audit_mask;
 	for (size_t i = 0; i < pol->n_ssh_ports; i++)
 		cfg.ssh_ports[i] = htons(pol->ssh_ports[i]);
 	if (bpf_map_update_elem(m->policy_cfg, &slot, &cfg, BPF_ANY))
-		goto fail;
-	/* New rule names get their metadata (and a zeroed counter) now. */
-	if (write_meta(m, pol, ids, true))
 		goto fail;
 
 	/* 2. Switch: one 8-byte value, read once per packet. */
@@ -305,10 +329,6 @@ int pc_policy_apply(const struct pc_maps *m, const struct pc_policy *pol)
 	if (bpf_map_update_elem(m->active, &zero, &next, BPF_ANY))
 		goto fail;
 
-	/* 3. Forget rules the new policy no longer has. */
-	if (write_meta(m, pol, ids, false))
-		pc_warn("cleaning up old rule names failed: %s",
-			strerror(errno));
 	return 0;
 fail:
 	pc_err("the running policy is unchanged",

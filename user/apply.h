@@ -14,6 +14,12 @@
 
 /* Returns 0, or -1 with the running policy untouched. */
 int pc_policy_apply(const struct pc_maps *m, const struct pc_policy *pol);
+/*
+ * Record the policy now in force in the info map: the previous one moves to
+ * prev_policy_*. path NULL means the built-in default.
+ */
+int pc_info_record_policy(const struct pc_maps *m, const char *path,
+			  const char *digest, size_t n_rules);
 /* Number of allowlist entries the policy expands to (per family). */
 int pc_policy_count_entries(const struct pc_policy *pol, size_t *n4,
 			    size_t *n6);

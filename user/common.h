@@ -14,6 +14,7 @@ enum pc_exit {
 	PC_EXIT_POLICY = 3, /* policy file invalid */
 	PC_EXIT_KERNEL = 4, /* BPF load, attach or pin failed */
 	PC_EXIT_STATE = 5, /* already up / not up */
+	PC_EXIT_LOCKOUT = 6, /* refused: would cut the caller's SSH session */
 };
 
 extern bool pc_verbose;

@@ -18,6 +18,10 @@ static const __u8 reason_dir[PC_R_MAX] = { PC_REASONS(PC_REASON_DIR) };
 static const __u8 reason_act[PC_R_MAX] = { PC_REASONS(PC_REASON_ACT) };
 #undef PC_REASON_ACT
 
+#define PC_REASON_DROP_BIT(e, name, dir, act, desc) | ((__u64)(act) << (e))
+const __u64 pc_reason_drop_mask = 0ULL PC_REASONS(PC_REASON_DROP_BIT);
+#undef PC_REASON_DROP_BIT
+
 const char *pc_dir_str(int dir)
 {
 	return dir == PC_DIR_EGRESS ? "egress" : "ingress";
@@ -45,9 +49,13 @@ int pc_stats_read(const struct pc_maps *m, struct pc_stats *st)
 {
 	int ncpu = libbpf_num_possible_cpus();
 	struct pc_counter *percpu;
+	struct pc_active act;
+	struct pc_config cfg;
+	__u32 zero = 0;
 	int err = -1;
 
-	if (ncpu < 1)
+	if (ncpu < 1 || bpf_map_lookup_elem(m->active, &zero, &act) ||
+	    bpf_map_lookup_elem(m->policy_cfg, &act.slot, &cfg))
 		return -1;
 	percpu = calloc(ncpu, sizeof(*percpu));
 	if (!percpu)
@@ -61,6 +69,7 @@ int pc_stats_read(const struct pc_maps *m, struct pc_stats *st)
 		row->builtin = true;
 		row->direction = reason_dir[r];
 		row->action = reason_act[r];
+		row->audit = (cfg.audit_mask >> r) & 1;
 		row->row = r;
 		if (read_row(m->counters, r, percpu, ncpu, &row->packets,
 			     &row->bytes))
@@ -72,7 +81,8 @@ int pc_stats_read(const struct pc_maps *m, struct pc_stats *st)
 
 		if (bpf_map_lookup_elem(m->rules, &id, meta))
 			goto out;
-		if (!meta->used)
+		/* the rules of the policy in force */
+		if (!((meta->slots >> act.slot) & 1))
 			continue;
 		meta->name[PC_NAME_LEN - 1] = '\0';
 		row = &st->rows[st->n++];
@@ -81,6 +91,7 @@ int pc_stats_read(const struct pc_maps *m, struct pc_stats *st)
 		row->builtin = false;
 		row->direction = meta->direction;
 		row->action = meta->action;
+		row->audit = false;
 		row->row = PC_RULE_BASE + id;
 		if (read_row(m->counters, row->row, percpu, ncpu, &row->packets,
 			     &row->bytes))

@@ -13,6 +13,7 @@ struct pc_stat_row {
 	bool builtin;
 	__u8 direction; /* PC_DIR_* */
 	__u8 action; /* PC_ACT_* */
+	bool audit; /* a drop rule in audit mode: counts, lets pass */
 	__u32 row; /* index in the counters map */
 	__u64 packets;
 	__u64 bytes;
@@ -26,6 +27,8 @@ struct pc_stats {
 
 extern const char *const pc_reason_names[PC_R_MAX];
 extern const char *const pc_reason_descs[PC_R_MAX];
+/* Bit per reason whose action is drop. */
+extern const __u64 pc_reason_drop_mask;
 
 /* Every built-in reason, then every policy rule in use. */
 int pc_stats_read(const struct pc_maps *m, struct pc_stats *st);

@@ -114,7 +114,7 @@ static int flows_one(const char *netns, const char *ifname, const char *dir,
 		if (now - v.seen_ns > timeout_of(&cfg, &key, &v))
 			state = "expired";
 		if (!bpf_map_lookup_elem(m.rules, &v.rule_id, &meta) &&
-		    meta.used) {
+		    meta.slots) {
 			meta.name[PC_NAME_LEN - 1] = '\0';
 			rule = meta.name;
 		}

@@ -17,6 +17,7 @@
 #include "apply.h"
 #include "common.h"
 #include "loader.h"
+#include "lockout.h"
 #include "netns.h"
 #include "pins.h"
 
@@ -106,32 +107,24 @@ int pc_gc_arm(struct portcullis *skel)
 	return 0;
 }
 
-static int write_info(const struct pc_maps *m, const struct pc_up_opts *o,
-		      int ifindex, __u32 xdp_mode, bool created_hook,
-		      const struct pc_policy *pol, const char *digest)
+static int write_info(const struct pc_maps *m, int ifindex, __u32 xdp_mode,
+		      bool created_hook, const struct pc_policy *pol,
+		      const char *path, const char *digest)
 {
 	struct pc_info info = {
 		.abi_version = PC_ABI_VERSION,
 		.ifindex = ifindex,
 		.xdp_mode = xdp_mode,
-		.n_rules = pol->n_rules,
 		.tc_handle = PC_TC_HANDLE,
 		.tc_priority = PC_TC_PRIORITY,
 		.tc_created_hook = created_hook,
-		.loaded_at = time(NULL),
 		.flow_capacity = pol->flow_max,
 	};
-	char real[PATH_MAX];
-	const char *path = "(built-in default)";
 	__u32 zero = 0;
 
-	if (o->policy)
-		path = realpath(o->policy, real) ? real : o->policy;
-	/* Longer paths are shown cut; the digest identifies the file. */
-	memcpy(info.policy_path, path,
-	       strnlen(path, sizeof(info.policy_path) - 1));
-	snprintf(info.policy_digest, sizeof(info.policy_digest), "%s", digest);
-	return bpf_map_update_elem(m->info, &zero, &info, BPF_ANY);
+	if (bpf_map_update_elem(m->info, &zero, &info, BPF_ANY))
+		return -1;
+	return pc_info_record_policy(m, path, digest, pol->n_rules);
 }
 
 static int pin_all(struct portcullis *skel, const char *dir, int xdp_link_fd)
@@ -152,6 +145,10 @@ static int pin_all(struct portcullis *skel, const char *dir, int xdp_link_fd)
 	snprintf(path, sizeof(path), "%s/prog_egress", dir);
 	if (bpf_program__pin(skel->progs.pc_egress, path))
 		return -1;
+	/* run by `reload --confirm` to arm the rollback timer */
+	snprintf(path, sizeof(path), "%s/prog_confirm", dir);
+	if (bpf_program__pin(skel->progs.pc_confirm_arm, path))
+		return -1;
 	snprintf(path, sizeof(path), "%s/xdp_link", dir);
 	return bpf_obj_pin(xdp_link_fd, path);
 }
@@ -169,25 +166,6 @@ static void maps_from_skel(struct portcullis *s, struct pc_maps *m)
 	m->info = bpf_map__fd(s->maps.info);
 }
 
-static int load_policy(const struct pc_up_opts *o, struct pc_policy *pol,
-		       char *digest)
-{
-	struct pc_diag diag = { .out = stderr };
-	char resolv[PATH_MAX];
-
-	if (pc_policy_load(o->policy, &diag, pol, digest)) {
-		pc_err("fix the errors above; 'portcullis check FILE' validates without changing anything",
-		       "the policy %s is invalid",
-		       o->policy ? o->policy : "(built-in default)");
-		return -1;
-	}
-	pc_netns_resolv_conf(o->netns, resolv, sizeof(resolv));
-	if (pc_policy_read_resolv(pol, resolv))
-		pc_warn("cannot read %s: DNS rules naming 'resolvers' allow nothing",
-			resolv);
-	return 0;
-}
-
 int pc_up(const struct pc_up_opts *o)
 {
 	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .attach_point = BPF_TC_EGRESS);
@@ -202,7 +180,7 @@ int pc_up(const struct pc_up_opts *o)
 	int ifindex, link_fd = -1, ret = PC_EXIT_KERNEL, err, adopted;
 	__u32 mode = 0;
 
-	if (load_policy(o, &pol, digest))
+	if (pc_policy_load_for(o->policy, o->netns, &pol, digest))
 		return PC_EXIT_POLICY;
 	if (pc_netns_enter(o->netns)) {
 		ret = PC_EXIT_ERROR;
@@ -214,6 +192,10 @@ int pc_up(const struct pc_up_opts *o)
 		       "interface '%s' not found%s%s", o->ifname,
 		       o->netns ? " in netns " : "", o->netns ? o->netns : "");
 		ret = PC_EXIT_ERROR;
+		goto cleanup;
+	}
+	if (!o->force && pc_lockout_check(o->ifname, &pol)) {
+		ret = PC_EXIT_LOCKOUT;
 		goto cleanup;
 	}
 	if (pc_bpffs_ensure())
@@ -285,7 +267,8 @@ int pc_up(const struct pc_up_opts *o)
 		       strerror(errno));
 		goto cleanup;
 	}
-	if (write_info(&m, o, ifindex, mode, created_hook, &pol, digest))
+	if (write_info(&m, ifindex, mode, created_hook, &pol, o->policy,
+		       digest))
 		goto cleanup;
 
 	/* Pin, so that enforcement outlives this process. */

@@ -14,6 +14,7 @@ struct pc_up_opts {
 	const char *netns; /* NULL: the current (host) namespace */
 	const char *policy; /* NULL: the built-in default */
 	bool force_generic; /* skip the native XDP attempt */
+	bool force; /* skip the anti-lockout check */
 };
 
 struct portcullis;

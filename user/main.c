@@ -11,6 +11,7 @@
 #include "show.h"
 #include "check.h"
 #include "flows.h"
+#include "reload.h"
 
 static const char usage[] =
 	"Usage: portcullis [-v] COMMAND [OPTIONS]\n"
@@ -20,8 +21,12 @@ static const char usage[] =
 	"attached after the command exits.\n"
 	"\n"
 	"Commands:\n"
-	"  up     --iface IF [--netns NAME] [--policy FILE] [--generic]\n"
+	"  up     --iface IF [--netns NAME] [--policy FILE] [--generic] [--force]\n"
 	"         attach to IF and enforce FILE (default: the built-in policy)\n"
+	"  reload --iface IF [--netns NAME] [--policy FILE] [--confirm SECONDS] [--force]\n"
+	"         swap the whole policy atomically; with --confirm, the kernel\n"
+	"         rolls back unless 'confirm' runs within SECONDS\n"
+	"  confirm --iface IF [--netns NAME]  keep the policy of a reload --confirm\n"
 	"  down   --iface IF [--netns NAME]   detach and remove the pins\n"
 	"  status [--json]                    what is attached, policy, flow fill\n"
 	"  stats  [--iface IF] [--netns NAME] [--json]\n"
@@ -34,6 +39,8 @@ static const char usage[] =
 	"Options:\n"
 	"  -j, --json     machine-readable output (status, stats, flows)\n"
 	"  -v, --verbose  show libbpf's debug output\n"
+	"  --force        up/reload even if the policy would cut the SSH\n"
+	"                 session you run this from (SSH_CONNECTION)\n"
 	"  -h, --help     this text\n"
 	"\n"
 	"Exit codes:\n"
@@ -42,11 +49,13 @@ static const char usage[] =
 	"  2  usage error\n"
 	"  3  invalid policy\n"
 	"  4  kernel error (BPF load, attach, pin, map access)\n"
-	"  5  state error (already up, not up)\n";
+	"  5  state error (already up, not up, nothing to confirm)\n"
+	"  6  refused: the policy would cut your SSH session (see --force)\n";
 
 struct args {
 	const char *ifname, *netns, *policy;
-	bool json, generic;
+	bool json, generic, force;
+	unsigned int confirm;
 	int nargs;
 	char **args;
 };
@@ -67,6 +76,8 @@ static int parse_args(int argc, char **argv, struct args *a)
 		{ "policy", required_argument, NULL, 'p' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "generic", no_argument, NULL, 'g' },
+		{ "force", no_argument, NULL, 'f' },
+		{ "confirm", required_argument, NULL, 'c' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
@@ -91,6 +102,21 @@ static int parse_args(int argc, char **argv, struct args *a)
 		case 'g':
 			a->generic = true;
 			break;
+		case 'f':
+			a->force = true;
+			break;
+		case 'c': {
+			char *end;
+			unsigned long v = strtoul(optarg, &end, 10);
+
+			if (!*optarg || *end || v < 1 || v > 86400) {
+				pc_err(NULL,
+				       "--confirm takes seconds, 1 to 86400");
+				return -1;
+			}
+			a->confirm = v;
+			break;
+		}
 		case 'v':
 			pc_verbose = true;
 			break;
@@ -155,9 +181,23 @@ int main(int argc, char **argv)
 			.netns = a.netns,
 			.policy = a.policy,
 			.force_generic = a.generic,
+			.force = a.force,
 		};
 		return need_iface(&a, cmd) ? PC_EXIT_USAGE : pc_up(&o);
 	}
+	if (!strcmp(cmd, "reload")) {
+		struct pc_reload_opts o = {
+			.ifname = a.ifname,
+			.netns = a.netns,
+			.policy = a.policy,
+			.confirm_secs = a.confirm,
+			.force = a.force,
+		};
+		return need_iface(&a, cmd) ? PC_EXIT_USAGE : pc_reload(&o);
+	}
+	if (!strcmp(cmd, "confirm"))
+		return need_iface(&a, cmd) ? PC_EXIT_USAGE :
+					     pc_confirm(a.ifname, a.netns);
 	if (!strcmp(cmd, "down"))
 		return need_iface(&a, cmd) ? PC_EXIT_USAGE :
 					     pc_down(a.ifname, a.netns);

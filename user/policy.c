@@ -8,112 +8,12 @@
 #include <string.h>
 #include <yaml.h>
 #include <openssl/sha.h>
+#include <limits.h>
 #include "common.h"
+#include "netns.h"
 #include "policy.h"
-
-struct ctx {
-	yaml_document_t *doc;
-	struct pc_diag *diag;
-};
-
-static void diag_at(struct ctx *c, const yaml_node_t *n, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void diag_at(struct ctx *c, const yaml_node_t *n, const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(c->diag->out, "%s:%zu:%zu: error: ", c->diag->file,
-		n ? n->start_mark.line + 1 : 0,
-		n ? n->start_mark.column + 1 : 0);
-	va_start(ap, fmt);
-	vfprintf(c->diag->out, fmt, ap);
-	va_end(ap);
-	fputc('\n', c->diag->out);
-	c->diag->errors++;
-}
-
-static yaml_node_t *node(struct ctx *c, int id)
-{
-	return yaml_document_get_node(c->doc, id);
-}
-
-static const char *scalar(const yaml_node_t *n)
-{
-	return n->type == YAML_SCALAR_NODE ?
-		       (const char *)n->data.scalar.value :
-		       NULL;
-}
-
-static int want_scalar(struct ctx *c, yaml_node_t *n, const char *what,
-		       const char **out)
-{
-	*out = scalar(n);
-	if (!*out) {
-		diag_at(c, n, "%s must be a single value", what);
-		return -1;
-	}
-	return 0;
-}
-
-static int parse_uint(struct ctx *c, yaml_node_t *n, const char *what,
-		      unsigned long lo, unsigned long hi, unsigned long *out)
-{
-	const char *s;
-	char *end;
-
-	if (want_scalar(c, n, what, &s))
-		return -1;
-	errno = 0;
-	*out = strtoul(s, &end, 10);
-	if (!*s || *end || errno || *out < lo || *out > hi || *s == '-') {
-		diag_at(c, n, "%s: '%s' is not a number from %lu to %lu", what,
-			s, lo, hi);
-		return -1;
-	}
-	return 0;
-}
-
-static int parse_bool(struct ctx *c, yaml_node_t *n, const char *what,
-		      bool *out)
-{
-	const char *s;
-
-	if (want_scalar(c, n, what, &s))
-		return -1;
-	if (!strcmp(s, "true") || !strcmp(s, "yes") || !strcmp(s, "on")) {
-		*out = true;
-	} else if (!strcmp(s, "false") || !strcmp(s, "no") ||
-		   !strcmp(s, "off")) {
-		*out = false;
-	} else {
-		diag_at(c, n, "%s: '%s' is not true or false", what, s);
-		return -1;
-	}
-	return 0;
-}
-
-/* Iterate a sequence, or treat a scalar as a one-item sequence. */
-typedef int (*item_fn)(struct ctx *c, yaml_node_t *item, void *arg);
-
-static int each_item(struct ctx *c, yaml_node_t *n, item_fn fn, void *arg)
-{
-	yaml_node_item_t *it;
-	int err = 0;
-
-	if (n->type == YAML_SCALAR_NODE)
-		return fn(c, n, arg);
-	if (n->type != YAML_SEQUENCE_NODE) {
-		diag_at(c, n, "expected a list");
-		return -1;
-	}
-	for (it = n->data.sequence.items.start; it < n->data.sequence.items.top;
-	     it++) {
-		if (fn(c, node(c, *it), arg))
-			err = -1;
-	}
-	return err;
-}
+#include "policy_yaml.h"
+#include "counters.h"
 
 int pc_prefix_parse(const char *s, struct pc_prefix *p)
 {
@@ -161,231 +61,6 @@ void pc_prefix_str(const struct pc_prefix *p, char *buf, size_t len)
 	snprintf(buf, len, "%s/%u", a, p->len);
 }
 
-static int push(void **arr, size_t *n, size_t size)
-{
-	void *a = realloc(*arr, (*n + 1) * size);
-
-	if (!a)
-		return -1;
-	*arr = a;
-	memset((char *)a + *n * size, 0, size);
-	(*n)++;
-	return 0;
-}
-
-static int add_prefix(struct ctx *c, yaml_node_t *n, struct pc_prefix **arr,
-		      size_t *cnt, const char *s)
-{
-	struct pc_prefix p;
-	int r = pc_prefix_parse(s, &p);
-
-	if (r == -2) {
-		diag_at(c, n, "'%s' has host bits set; did you mean a network?",
-			s);
-		return -1;
-	}
-	if (r) {
-		diag_at(c, n, "'%s' is not an IPv4/IPv6 address or prefix", s);
-		return -1;
-	}
-	if (push((void **)arr, cnt, sizeof(p)))
-		return -1;
-	(*arr)[*cnt - 1] = p;
-	return 0;
-}
-
-static int rule_to_item(struct ctx *c, yaml_node_t *n, void *arg)
-{
-	struct pc_rule *r = arg;
-	const char *s;
-
-	if (want_scalar(c, n, "to", &s))
-		return -1;
-	if (!strcmp(s, "resolvers")) {
-		r->to_resolvers = true;
-		return 0;
-	}
-	return add_prefix(c, n, &r->to, &r->n_to, s);
-}
-
-static int rule_proto_item(struct ctx *c, yaml_node_t *n, void *arg)
-{
-	struct pc_rule *r = arg;
-	const char *s;
-
-	if (want_scalar(c, n, "proto", &s))
-		return -1;
-	if (!strcmp(s, "tcp"))
-		r->protos |= PC_PROTO_TCP;
-	else if (!strcmp(s, "udp"))
-		r->protos |= PC_PROTO_UDP;
-	else if (!strcmp(s, "icmp"))
-		r->protos |= PC_PROTO_ICMP;
-	else {
-		diag_at(c, n, "proto: '%s' is not tcp, udp or icmp", s);
-		return -1;
-	}
-	return 0;
-}
-
-static int parse_port(const char *s, uint16_t *out)
-{
-	char *end;
-	unsigned long v;
-
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (!*s || *s == '-' || errno || v < 1 || v > 65535)
-		return -1;
-	*out = v;
-	return end - s;
-}
-
-static int rule_port_item(struct ctx *c, yaml_node_t *n, void *arg)
-{
-	struct pc_rule *r = arg;
-	struct pc_port_range pr;
-	const char *s;
-	int k;
-
-	if (want_scalar(c, n, "ports", &s))
-		return -1;
-	k = parse_port(s, &pr.lo);
-	pr.hi = pr.lo;
-	if (k > 0 && s[k] == '-') {
-		int k2 = parse_port(s + k + 1, &pr.hi);
-
-		k = k2 > 0 && !s[k + 1 + k2] ? k + 1 + k2 : -1;
-	} else if (k > 0 && s[k]) {
-		k = -1;
-	}
-	if (k < 0 || pr.hi < pr.lo) {
-		diag_at(c, n,
-			"ports: '%s' is not a port (1-65535) or range (lo-hi)",
-			s);
-		return -1;
-	}
-	if (push((void **)&r->ports, &r->n_ports, sizeof(pr)))
-		return -1;
-	r->ports[r->n_ports - 1] = pr;
-	return 0;
-}
-
-static int rule_host_item(struct ctx *c, yaml_node_t *n, void *arg)
-{
-	struct pc_rule *r = arg;
-	const char *s;
-	char *dup;
-
-	if (want_scalar(c, n, "hosts", &s))
-		return -1;
-	dup = strdup(s);
-	if (!dup || push((void **)&r->hosts, &r->n_hosts, sizeof(char *))) {
-		free(dup);
-		return -1;
-	}
-	r->hosts[r->n_hosts - 1] = dup;
-	return 0;
-}
-
-static int valid_name(const char *s)
-{
-	size_t i, n = strlen(s);
-
-	if (n == 0 || n >= PC_NAME_LEN)
-		return 0;
-	for (i = 0; i < n; i++)
-		if (!isalnum((unsigned char)s[i]) && !strchr("-_.", s[i]))
-			return 0;
-	return 1;
-}
-
-static int parse_rule(struct ctx *c, yaml_node_t *n, void *arg)
-{
-	struct pc_policy *pol = arg;
-	yaml_node_pair_t *pr;
-	struct pc_rule *r;
-	bool has_name = false;
-	int err = 0;
-
-	if (n->type != YAML_MAPPING_NODE) {
-		diag_at(c, n,
-			"egress: each rule is a mapping (name:, to:, ...)");
-		return -1;
-	}
-	if (push((void **)&pol->rules, &pol->n_rules, sizeof(*r)))
-		return -1;
-	r = &pol->rules[pol->n_rules - 1];
-	r->enabled = true;
-	r->line = n->start_mark.line + 1;
-	r->column = n->start_mark.column + 1;
-
-	for (pr = n->data.mapping.pairs.start; pr < n->data.mapping.pairs.top;
-	     pr++) {
-		yaml_node_t *k = node(c, pr->key), *v = node(c, pr->value);
-		const char *key = scalar(k), *s;
-
-		if (!key) {
-			diag_at(c, k, "keys must be plain words");
-			err = -1;
-		} else if (!strcmp(key, "name")) {
-			if (want_scalar(c, v, "name", &s)) {
-				err = -1;
-			} else if (!valid_name(s)) {
-				diag_at(c, v,
-					"name: '%s' must be 1-%d letters, digits, '-', '_' or '.'",
-					s, PC_NAME_LEN - 1);
-				err = -1;
-			} else {
-				for (size_t i = 0; i + 1 < pol->n_rules; i++)
-					if (!strcmp(pol->rules[i].name, s)) {
-						diag_at(c, v,
-							"duplicate rule name '%s' (first at line %d)",
-							s, pol->rules[i].line);
-						err = -1;
-					}
-				strcpy(r->name, s);
-				has_name = true;
-			}
-		} else if (!strcmp(key, "to")) {
-			err |= each_item(c, v, rule_to_item, r);
-		} else if (!strcmp(key, "proto")) {
-			err |= each_item(c, v, rule_proto_item, r);
-		} else if (!strcmp(key, "ports")) {
-			err |= each_item(c, v, rule_port_item, r);
-		} else if (!strcmp(key, "hosts")) {
-			err |= each_item(c, v, rule_host_item, r);
-		} else if (!strcmp(key, "enabled")) {
-			err |= parse_bool(c, v, "enabled", &r->enabled);
-		} else if (!strcmp(key, "description")) {
-			err |= want_scalar(c, v, "description", &s);
-		} else {
-			diag_at(c, k,
-				"unknown key '%s' in rule (known: name, description, enabled, to, hosts, proto, ports)",
-				key);
-			err = -1;
-		}
-	}
-	if (!has_name && !err) {
-		diag_at(c, n, "rule has no name: every rule needs one");
-		err = -1;
-	}
-	if (!r->protos)
-		r->protos = PC_PROTO_TCP;
-	if (!err && r->n_ports && r->protos == PC_PROTO_ICMP) {
-		diag_at(c, n, "rule '%s': ports given but proto is only icmp",
-			r->name);
-		err = -1;
-	}
-	if (!err && r->enabled && !r->n_to && !r->to_resolvers && !r->n_hosts) {
-		diag_at(c, n,
-			"rule '%s' can never match: it has no 'to' addresses or hosts (set enabled: false to keep it)",
-			r->name);
-		err = -1;
-	}
-	return err ? -1 : 0;
-}
-
 static int ssh_port_item(struct ctx *c, yaml_node_t *n, void *arg)
 {
 	struct pc_policy *pol = arg;
@@ -399,6 +74,94 @@ static int ssh_port_item(struct ctx *c, yaml_node_t *n, void *arg)
 	}
 	pol->ssh_ports[pol->n_ssh_ports++] = v;
 	return 0;
+}
+
+static int ssh_from_item(struct ctx *c, yaml_node_t *n, void *arg)
+{
+	struct pc_policy *pol = arg;
+	const char *s;
+
+	if (want_scalar(c, n, "ssh.from", &s))
+		return -1;
+	return add_prefix(c, n, &pol->ssh_from, &pol->n_ssh_from, s);
+}
+
+/* ssh.rate_limit: {per_minute: N, burst: M} new connections per source. */
+static int parse_rate_limit(struct ctx *c, yaml_node_t *n,
+			    struct pc_policy *pol)
+{
+	yaml_node_pair_t *pr;
+	unsigned long v;
+	int err = 0;
+
+	if (n->type != YAML_MAPPING_NODE) {
+		diag_at(c, n, "rate_limit: expected {per_minute: N, burst: M}");
+		return -1;
+	}
+	for (pr = n->data.mapping.pairs.start; pr < n->data.mapping.pairs.top;
+	     pr++) {
+		yaml_node_t *k = node(c, pr->key), *val = node(c, pr->value);
+		const char *key = scalar(k);
+
+		if (key && !strcmp(key, "per_minute")) {
+			if (parse_uint(c, val, "per_minute", 1, 60000, &v))
+				err = -1;
+			else
+				pol->ssh_rate_per_min = v;
+		} else if (key && !strcmp(key, "burst")) {
+			if (parse_uint(c, val, "burst", 1, 10000, &v))
+				err = -1;
+			else
+				pol->ssh_burst = v;
+		} else {
+			diag_at(c, k,
+				"unknown key '%s' in rate_limit (known: per_minute, burst)",
+				key ? key : "?");
+			err = -1;
+		}
+	}
+	if (!pol->ssh_burst)
+		pol->ssh_burst = pol->ssh_rate_per_min;
+	return err;
+}
+
+/* audit: true (every drop rule) or a list of drop rule names. */
+static int audit_item(struct ctx *c, yaml_node_t *n, void *arg)
+{
+	struct pc_policy *pol = arg;
+	const char *s;
+
+	if (want_scalar(c, n, "audit", &s))
+		return -1;
+	for (int r = 1; r < PC_R_MAX; r++) {
+		if (strcmp(s, pc_reason_names[r]))
+			continue;
+		if (!(pc_reason_drop_mask >> r & 1)) {
+			diag_at(c, n,
+				"audit: '%s' passes already; only drop rules can be audited",
+				s);
+			return -1;
+		}
+		pol->audit_mask |= 1ULL << r;
+		return 0;
+	}
+	diag_at(c, n, "audit: no drop rule named '%s' (see 'portcullis stats')",
+		s);
+	return -1;
+}
+
+static int parse_audit(struct ctx *c, yaml_node_t *n, struct pc_policy *pol)
+{
+	const char *s = scalar(n);
+	bool all;
+
+	if (s && (!strcmp(s, "true") || !strcmp(s, "false"))) {
+		if (parse_bool(c, n, "audit", &all))
+			return -1;
+		pol->audit_mask = all ? pc_reason_drop_mask : 0;
+		return 0;
+	}
+	return each_item(c, n, audit_item, pol);
 }
 
 static int parse_ssh(struct ctx *c, yaml_node_t *n, struct pc_policy *pol)
@@ -417,8 +180,13 @@ static int parse_ssh(struct ctx *c, yaml_node_t *n, struct pc_policy *pol)
 
 		if (key && !strcmp(key, "ports")) {
 			err |= each_item(c, v, ssh_port_item, pol);
+		} else if (key && !strcmp(key, "from")) {
+			err |= each_item(c, v, ssh_from_item, pol);
+		} else if (key && !strcmp(key, "rate_limit")) {
+			err |= parse_rate_limit(c, v, pol);
 		} else {
-			diag_at(c, k, "unknown key '%s' in ssh (known: ports)",
+			diag_at(c, k,
+				"unknown key '%s' in ssh (known: ports, from, rate_limit)",
 				key ? key : "?");
 			err = -1;
 		}
@@ -544,6 +312,12 @@ static int parse_root(struct ctx *c, yaml_node_t *root, struct pc_policy *pol)
 			err |= parse_timeouts(c, v, pol);
 		} else if (!strcmp(key, "flow_table")) {
 			err |= parse_flow_table(c, v, pol);
+		} else if (!strcmp(key, "audit")) {
+			err |= parse_audit(c, v, pol);
+		} else if (!strcmp(key, "icmp_echo_in")) {
+			err |= parse_bool(c, v, key, &pol->icmp_echo_in);
+		} else if (!strcmp(key, "dhcp_client")) {
+			err |= parse_bool(c, v, key, &pol->dhcp_client);
 		} else if (!strcmp(key, "resolvers")) {
 			pol->resolvers_from_policy = true;
 			err |= each_item(c, v, resolver_item, pol);
@@ -557,7 +331,7 @@ static int parse_root(struct ctx *c, yaml_node_t *root, struct pc_policy *pol)
 			}
 		} else {
 			diag_at(c, k,
-				"unknown key '%s' (known: version, ssh, timeouts, flow_table, resolvers, egress)",
+				"unknown key '%s' (known: version, ssh, timeouts, flow_table, resolvers, audit, icmp_echo_in, dhcp_client, egress)",
 				key);
 			err = -1;
 		}
@@ -701,6 +475,25 @@ int pc_policy_read_resolv(struct pc_policy *pol, const char *resolv_conf)
 	return 0;
 }
 
+int pc_policy_load_for(const char *path, const char *netns,
+		       struct pc_policy *pol, char digest[PC_DIGEST_LEN])
+{
+	struct pc_diag diag = { .out = stderr };
+	char resolv[PATH_MAX];
+
+	if (pc_policy_load(path, &diag, pol, digest)) {
+		pc_err("fix the errors above; 'portcullis check FILE' validates without changing anything",
+		       "the policy %s is invalid",
+		       path ? path : "(built-in default)");
+		return -1;
+	}
+	pc_netns_resolv_conf(netns, resolv, sizeof(resolv));
+	if (pc_policy_read_resolv(pol, resolv))
+		pc_warn("cannot read %s: DNS rules naming 'resolvers' allow nothing",
+			resolv);
+	return 0;
+}
+
 void pc_policy_free(struct pc_policy *pol)
 {
 	for (size_t i = 0; i < pol->n_rules; i++) {
@@ -714,6 +507,9 @@ void pc_policy_free(struct pc_policy *pol)
 	}
 	free(pol->rules);
 	free(pol->resolvers);
+	free(pol->ssh_from);
+	pol->ssh_from = NULL;
+	pol->n_ssh_from = 0;
 	pol->rules = NULL;
 	pol->resolvers = NULL;
 	pol->n_rules = pol->n_resolvers = 0;

@@ -38,11 +38,19 @@ struct pc_rule {
 	char **hosts; /* names, kept for the resolver (not enforced yet) */
 	size_t n_hosts;
 	int line, column;
+	__u32 id; /* rule id (counter row), set when the policy is applied */
 };
 
 struct pc_policy {
 	uint16_t ssh_ports[PC_MAX_SSH_PORTS];
 	size_t n_ssh_ports;
+	struct pc_prefix *ssh_from; /* none: any source */
+	size_t n_ssh_from;
+	uint32_t ssh_rate_per_min; /* 0: no limit */
+	uint32_t ssh_burst;
+	uint64_t audit_mask; /* bit per PC_R_* drop reason in audit mode */
+	bool icmp_echo_in;
+	bool dhcp_client;
 	uint32_t flow_max;
 	uint32_t timeout_tcp_syn, timeout_tcp_est, timeout_tcp_fin,
 		timeout_tcp_close;
@@ -73,6 +81,12 @@ int pc_policy_load(const char *path, struct pc_diag *diag,
 /* Fill resolvers from a resolv.conf when the policy named none. */
 int pc_policy_read_resolv(struct pc_policy *pol, const char *resolv_conf);
 void pc_policy_free(struct pc_policy *pol);
+/*
+ * Load path (NULL: built-in) for use in netns (NULL: host): parse, print
+ * errors with a hint, and fill resolvers from the namespace's resolv.conf.
+ */
+int pc_policy_load_for(const char *path, const char *netns,
+		       struct pc_policy *pol, char digest[PC_DIGEST_LEN]);
 
 int pc_prefix_parse(const char *s, struct pc_prefix *p);
 void pc_prefix_str(const struct pc_prefix *p, char *buf, size_t len);

@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 #include <errno.h>
+#include <limits.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -38,9 +40,41 @@ static const char *mode_str(__u32 mode)
 					     "?";
 }
 
+/* "none", "pending" (with seconds left) or "rolled-back". */
+static const char *confirm_state(const char *dir, long *left)
+{
+	struct pc_confirm_state st;
+	char path[PATH_MAX];
+	struct timespec ts;
+	__u32 zero = 0;
+	const char *r = "none";
+	int fd;
+
+	*left = 0;
+	snprintf(path, sizeof(path), "%s/confirm", dir);
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return r;
+	if (!bpf_map_lookup_elem(fd, &zero, &st)) {
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		if (st.c.pending) {
+			r = "pending";
+			*left = ((long long)st.c.deadline_ns -
+				 (ts.tv_sec * 1000000000LL + ts.tv_nsec)) /
+				1000000000LL;
+		} else if (st.c.rolled_back) {
+			r = "rolled-back";
+		}
+	}
+	close(fd);
+	return r;
+}
+
 static int status_one(const char *netns, const char *ifname, const char *dir,
 		      void *arg)
 {
+	const char *confirm;
+	long left;
 	struct walk *w = arg;
 	struct pc_info info;
 	struct pc_active act;
@@ -63,6 +97,13 @@ static int status_one(const char *netns, const char *ifname, const char *dir,
 	}
 	flows = count_flows(m.flows);
 	pc_maps_close(&m);
+	confirm = confirm_state(dir, &left);
+	if (!strcmp(confirm, "rolled-back")) {
+		/* The kernel switched back: the previous policy is in force. */
+		memcpy(info.policy_path, info.prev_policy_path, PC_PATH_LEN);
+		memcpy(info.policy_digest, info.prev_policy_digest,
+		       PC_DIGEST_LEN);
+	}
 	info.policy_path[PC_PATH_LEN - 1] = '\0';
 	info.policy_digest[PC_DIGEST_LEN - 1] = '\0';
 	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ",
@@ -73,7 +114,7 @@ static int status_one(const char *netns, const char *ifname, const char *dir,
 		json_array_append_new(
 			w->arr,
 			json_pack(
-				"{s:s, s:s, s:i, s:s, s:s, s:s, s:s, s:I, s:i, s:i, s:I, s:I}",
+				"{s:s, s:s, s:i, s:s, s:s, s:s, s:s, s:I, s:i, s:i, s:I, s:I, s:s, s:I}",
 				"netns", netns, "iface", ifname, "ifindex",
 				(int)info.ifindex, "xdp_mode",
 				mode_str(info.xdp_mode), "policy",
@@ -82,8 +123,9 @@ static int status_one(const char *netns, const char *ifname, const char *dir,
 				"loaded_at_unix", (json_int_t)info.loaded_at,
 				"rules", (int)info.n_rules, "generation",
 				(int)act.generation, "flows", (json_int_t)flows,
-				"flow_capacity",
-				(json_int_t)info.flow_capacity));
+				"flow_capacity", (json_int_t)info.flow_capacity,
+				"confirm", confirm, "confirm_seconds_left",
+				(json_int_t)left));
 		return 0;
 	}
 	if (w->count == 1)
@@ -94,9 +136,14 @@ static int status_one(const char *netns, const char *ifname, const char *dir,
 
 	snprintf(fill, sizeof(fill), "%llu/%llu", (unsigned long long)flows,
 		 (unsigned long long)info.flow_capacity);
-	printf("%-12s %-12s %-8s %-5u %-15s %-20s %-13.12s %s\n", netns, ifname,
+	printf("%-12s %-12s %-8s %-5u %-15s %-20s %-13.12s %s", netns, ifname,
 	       mode_str(info.xdp_mode), info.n_rules, fill, when,
 	       info.policy_digest, info.policy_path);
+	if (!strcmp(confirm, "pending"))
+		printf("  [rolls back in %ld s unless confirmed]", left);
+	else if (!strcmp(confirm, "rolled-back"))
+		printf("  [rolled back: the last reload was not confirmed]");
+	putchar('\n');
 	return 0;
 }
 
@@ -154,13 +201,14 @@ static int stats_one(const char *netns, const char *ifname, const char *dir,
 
 			json_array_append_new(
 				rules,
-				json_pack("{s:s, s:s, s:s, s:s, s:I, s:I}",
+				json_pack("{s:s, s:s, s:s, s:s, s:b, s:I, s:I}",
 					  "name", r->name, "kind",
 					  r->builtin ? "builtin" : "policy",
 					  "direction", pc_dir_str(r->direction),
 					  "action", pc_act_str(r->action),
-					  "packets", (json_int_t)r->packets,
-					  "bytes", (json_int_t)r->bytes));
+					  "audit", r->audit, "packets",
+					  (json_int_t)r->packets, "bytes",
+					  (json_int_t)r->bytes));
 		}
 		json_array_append_new(
 			w->arr, json_pack("{s:s, s:s, s:o}", "netns", netns,
@@ -169,13 +217,14 @@ static int stats_one(const char *netns, const char *ifname, const char *dir,
 		return 0;
 	}
 	printf("%s%s (netns %s)\n", w->count > 1 ? "\n" : "", ifname, netns);
-	printf("%-24s %-8s %-7s %-8s %14s %16s\n", "RULE", "DIR", "ACTION",
+	printf("%-24s %-8s %-12s %-8s %14s %16s\n", "RULE", "DIR", "ACTION",
 	       "KIND", "PACKETS", "BYTES");
 	for (int i = 0; i < st->n; i++) {
 		struct pc_stat_row *r = &st->rows[i];
 
-		printf("%-24s %-8s %-7s %-8s %14llu %16llu\n", r->name,
-		       pc_dir_str(r->direction), pc_act_str(r->action),
+		printf("%-24s %-8s %-12s %-8s %14llu %16llu\n", r->name,
+		       pc_dir_str(r->direction),
+		       r->audit ? "drop(audit)" : pc_act_str(r->action),
 		       r->builtin ? "builtin" : "policy",
 		       (unsigned long long)r->packets,
 		       (unsigned long long)r->bytes);

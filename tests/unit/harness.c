@@ -120,8 +120,8 @@ int h_rule_id(struct harness *h, const char *name)
 	struct pc_rule_meta meta;
 
 	for (__u32 id = 1; id < PC_MAX_RULES; id++)
-		if (!bpf_map_lookup_elem(h->m.rules, &id, &meta) && meta.used &&
-		    !strcmp(meta.name, name))
+		if (!bpf_map_lookup_elem(h->m.rules, &id, &meta) &&
+		    meta.slots && !strcmp(meta.name, name))
 			return id;
 	return -1;
 }

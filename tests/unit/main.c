@@ -19,6 +19,19 @@ static int quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
 	return vfprintf(stderr, fmt, ap);
 }
 
+static const struct {
+	const char *name;
+	void (*fn)(struct harness *h);
+} groups[] = {
+	{ "ingress", test_ingress },
+	{ "ingress", test_ingress_ssh_socket },
+	{ "egress", test_egress },
+	{ "state", test_state },
+	{ "flow-table", test_flow_table },
+	{ "policy-kernel", test_policy_kernel },
+	{ "policy", test_policy_file },
+};
+
 int main(int argc, char **argv)
 {
 	struct harness h = { .group = "setup" };
@@ -35,18 +48,9 @@ int main(int argc, char **argv)
 		printf("0 passed, 1 failed\n");
 		return 1;
 	}
-	if (!only || !strcmp(only, "ingress"))
-		test_ingress(&h);
-	if (!only || !strcmp(only, "ingress"))
-		test_ingress_ssh_socket(&h);
-	if (!only || !strcmp(only, "egress"))
-		test_egress(&h);
-	if (!only || !strcmp(only, "state"))
-		test_state(&h);
-	if (!only || !strcmp(only, "flow-table"))
-		test_flow_table(&h);
-	if (!only || !strcmp(only, "policy"))
-		test_policy_file(&h);
+	for (size_t i = 0; i < sizeof(groups) / sizeof(groups[0]); i++)
+		if (!only || !strcmp(only, groups[i].name))
+			groups[i].fn(&h);
 	h_teardown(&h);
 	printf("%d passed, %d failed\n", h.passed, h.failed);
 	return h.failed ? 1 : 0;

@@ -1,0 +1,196 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * Policy features as the kernel enforces them: ssh.from, the SSH rate
+ * limit, audit mode, ICMP echo in, DHCP client, and an atomic swap that
+ * keeps counters and flows.
+ */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+#include <bpf/bpf.h>
+#include "apply.h"
+#include "harness.h"
+#include "policy.h"
+#include "portcullis.h"
+
+static const char features[] = "version: 1\n"
+			       "ssh:\n"
+			       "  ports: [22]\n"
+			       "  from: [203.0.113.0/24, 2001:db8:ff::/48]\n"
+			       "  rate_limit: {per_minute: 10, burst: 10}\n"
+			       "icmp_echo_in: true\n"
+			       "dhcp_client: true\n"
+			       "audit: [out_default_drop]\n"
+			       "egress:\n"
+			       "  - name: web\n"
+			       "    to: [198.51.100.0/24]\n"
+			       "    proto: tcp\n"
+			       "    ports: [443]\n";
+
+static struct pkt_spec syn22(const char *src, int af, uint16_t sport)
+{
+	struct pkt_spec s = { .family = af,
+			      .src = src,
+			      .dst = af == AF_INET ? SRV4 : SRV6,
+			      .proto = IPPROTO_TCP,
+			      .sport = sport,
+			      .dport = 22,
+			      .tcp_flags = 0x02 };
+	return s;
+}
+
+static void ssh_limits(struct harness *h)
+{
+	struct pkt_spec s;
+	char n[96];
+
+	s = syn22("198.51.100.7", AF_INET, 40000);
+	expect(h, "SYN to 22 from outside ssh.from drops", false, &s, false,
+	       PC_R_IN_SSH_SOURCE, NULL);
+	s = syn22("2001:db8:1::7", AF_INET6, 40000);
+	expect(h, "v6 SYN to 22 from outside ssh.from drops", false, &s, false,
+	       PC_R_IN_SSH_SOURCE, NULL);
+	for (int i = 0; i < 10; i++) {
+		s = syn22(OUT4, AF_INET, 41000 + i);
+		snprintf(n, sizeof(n),
+			 "new SSH %d of 10 from one source passes", i + 1);
+		expect(h, n, false, &s, true, PC_R_IN_SSH_NEW, NULL);
+	}
+	s = syn22(OUT4, AF_INET, 41010);
+	expect(h, "11th new SSH from that source within a minute drops", false,
+	       &s, false, PC_R_IN_SSH_RATELIMIT, NULL);
+	s = syn22("203.0.113.10", AF_INET, 41010);
+	expect(h, "another source still gets in", false, &s, true,
+	       PC_R_IN_SSH_NEW, NULL);
+	for (int i = 0; i < 10; i++) {
+		s = syn22("2001:db8:ff::1:1", AF_INET6, 42000 + i);
+		h_run(h, false, &s);
+	}
+	s = syn22("2001:db8:ff::2:2", AF_INET6, 42010);
+	expect(h, "v6 sources of one /64 share a limit", false, &s, false,
+	       PC_R_IN_SSH_RATELIMIT, NULL);
+}
+
+static void toggles(struct harness *h)
+{
+	struct pkt_spec s = { .family = AF_INET,
+			      .src = OUT4,
+			      .dst = SRV4,
+			      .proto = IPPROTO_ICMP,
+			      .icmp_type = 8,
+			      .icmp_id = 3 };
+
+	expect(h, "icmp_echo_in: echo request passes", false, &s, true,
+	       PC_R_IN_ICMP_ECHO, NULL);
+	s = (struct pkt_spec){ .family = AF_INET,
+			       .src = SRV4,
+			       .dst = OUT4,
+			       .proto = IPPROTO_ICMP,
+			       .icmp_type = 0,
+			       .icmp_id = 3 };
+	expect(h, "icmp_echo_in: echo reply goes out", true, &s, true,
+	       PC_R_OUT_ICMP_ECHO_REPLY, NULL);
+	s = (struct pkt_spec){ .family = AF_INET,
+			       .src = "0.0.0.0",
+			       .dst = "255.255.255.255",
+			       .proto = IPPROTO_UDP,
+			       .sport = 68,
+			       .dport = 67 };
+	expect(h, "dhcp_client: discover goes out", true, &s, true,
+	       PC_R_OUT_DHCP, NULL);
+	s = (struct pkt_spec){ .family = AF_INET,
+			       .src = "192.0.2.254",
+			       .dst = "255.255.255.255",
+			       .proto = IPPROTO_UDP,
+			       .sport = 67,
+			       .dport = 68 };
+	expect(h, "dhcp_client: offer comes in", false, &s, true, PC_R_IN_DHCP,
+	       NULL);
+	s = (struct pkt_spec){ .family = AF_INET,
+			       .src = SRV4,
+			       .dst = OUT4,
+			       .proto = IPPROTO_TCP,
+			       .sport = 40000,
+			       .dport = 8443,
+			       .tcp_flags = 0x02 };
+	expect(h, "audit: a default-drop egress packet passes and counts", true,
+	       &s, true, PC_R_OUT_DEFAULT_DROP, NULL);
+	s = (struct pkt_spec){ .family = AF_INET,
+			       .src = OUT4,
+			       .dst = SRV4,
+			       .proto = IPPROTO_TCP,
+			       .sport = 40000,
+			       .dport = 80,
+			       .tcp_flags = 0x02 };
+	expect(h, "audit only for the named rule: in_default_drop drops", false,
+	       &s, false, PC_R_IN_DEFAULT_DROP, NULL);
+}
+
+/* The swap: a second policy replaces the first, flows and counters stay. */
+static void swap(struct harness *h)
+{
+	static const char second[] = "version: 1\n"
+				     "egress:\n"
+				     "  - name: web\n"
+				     "    to: [198.51.100.0/24]\n"
+				     "    proto: tcp\n"
+				     "    ports: [443, 8443]\n"
+				     "  - name: extra\n"
+				     "    to: [192.0.2.99]\n"
+				     "    proto: udp\n";
+	struct pc_diag d = { .file = "second", .out = stderr };
+	struct pc_policy pol;
+	struct pkt_spec s = { .family = AF_INET,
+			      .src = SRV4,
+			      .dst = "198.51.100.5",
+			      .proto = IPPROTO_TCP,
+			      .sport = 45000,
+			      .dport = 443,
+			      .tcp_flags = 0x02 };
+	int web = h_rule_id(h, "web");
+	uint64_t before;
+
+	expect(h, "before swap: SYN to web:443", true, &s, true,
+	       PC_R_OUT_NEW_FLOW, "web");
+	before = h_row_packets(h, PC_RULE_BASE + web);
+	if (pc_policy_parse(second, strlen(second), &d, &pol) ||
+	    pc_policy_apply(&h->m, &pol)) {
+		check(h, "swap applied", false, "apply failed");
+		return;
+	}
+	pc_policy_free(&pol);
+	check(h, "swap keeps the rule id of 'web'", h_rule_id(h, "web") == web,
+	      "id %d -> %d", web, h_rule_id(h, "web"));
+	check(h, "swap keeps the counter of 'web'",
+	      h_row_packets(h, PC_RULE_BASE + web) == before, "counter moved");
+	s.tcp_flags = 0x10;
+	expect(h, "after swap: the flow created before still passes", true, &s,
+	       true, PC_R_OUT_ESTABLISHED, "web");
+	s.tcp_flags = 0x02;
+	s.sport = 45001;
+	s.dport = 8443;
+	expect(h, "after swap: the new policy's port passes", true, &s, true,
+	       PC_R_OUT_NEW_FLOW, "web");
+	s = syn22("198.51.100.7", AF_INET, 40000);
+	expect(h, "after swap: ssh.from is gone with the old policy", false, &s,
+	       true, PC_R_IN_SSH_NEW, NULL);
+	check(h, "after swap: 'extra' has a counter row",
+	      h_rule_id(h, "extra") > 0, "missing");
+}
+
+void test_policy_kernel(struct harness *h)
+{
+	struct harness p = { .group = "policy-kernel" };
+
+	if (h_setup(&p, features, 0)) {
+		check(h, "policy-kernel setup", false, "loading failed");
+		return;
+	}
+	ssh_limits(&p);
+	toggles(&p);
+	swap(&p);
+	h->passed += p.passed;
+	h->failed += p.failed;
+	h_teardown(&p);
+}

@@ -91,6 +91,23 @@ demo: all
 bench: all $(BENCH_BIN)
 	$(Q)scripts/bench
 
+# Fuzz the policy parser (not part of `make test`): FUZZ_SECONDS=60.
+FUZZ_SECONDS ?= 60
+FUZZ_SRCS := tests/fuzz/fuzz_policy.c user/policy.c user/policy_yaml.c \
+	user/policy_rules.c user/common.c user/netns.c user/counters.c \
+	user/default_policy.S
+
+$(OUT)/fuzz_policy: $(FUZZ_SRCS) $(wildcard user/*.h) | $(OUT)
+	$(call msg,FUZZ,$@)
+	$(Q)$(CLANG) -g -O1 -fsanitize=fuzzer,address,undefined -Iinclude -Iuser \
+		$(FUZZ_SRCS) -lbpf -lyaml -lcrypto -o $@
+
+fuzz: $(OUT)/fuzz_policy
+	$(Q)mkdir -p $(OUT)/fuzz-corpus
+	$(Q)cp policies/*.yaml tests/policies/*.yaml tests/policies/bad/*.yaml $(OUT)/fuzz-corpus/
+	$(Q)$(OUT)/fuzz_policy -max_total_time=$(FUZZ_SECONDS) -max_len=8192 \
+		-print_final_stats=1 $(OUT)/fuzz-corpus
+
 format:
 	$(Q)clang-format -i bpf/*.c bpf/*.h user/*.c user/*.h include/*.h tests/unit/*.c tests/unit/*.h
 

@@ -373,8 +373,10 @@ int pc_policy_parse(const char *text, size_t len, struct pc_diag *diag,
 			parser.problem_mark.line + 1,
 			parser.problem_mark.column + 1,
 			parser.problem ? parser.problem : "invalid YAML");
-		fprintf(diag->out,
-			"  hint: an IPv6 address that starts with ':' must be quoted, e.g. \"::/0\"\n");
+		if (parser.problem &&
+		    strstr(parser.problem, "expected node content"))
+			fprintf(diag->out,
+				"  hint: an IPv6 address that starts with ':' must be quoted, e.g. \"::/0\"\n");
 		diag->errors++;
 		yaml_parser_delete(&parser);
 		return -1;

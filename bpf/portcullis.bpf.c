@@ -277,8 +277,13 @@ static __always_inline __u32 pc_egress_decide(struct __sk_buff *skb,
 		return PC_R_OUT_DHCP;
 
 	*rule = pc_allow_match(pol, p);
-	if (!*rule)
+	if (!*rule) {
+		/* Audit mode lets it pass: track it so the replies do too. */
+		if (((pol->cfg->audit_mask >> PC_R_OUT_DEFAULT_DROP) & 1) &&
+		    !pc_flow_key(p, 1, &key) && (!tcp || pc_tcp_is_syn(p)))
+			pc_flow_create(&key, p, 0, PC_FS_NEW, PC_FF_AUDIT, now);
 		return PC_R_OUT_DEFAULT_DROP;
+	}
 	if (pc_flow_key(p, 1, &key)) {
 		*rule = 0;
 		return PC_R_OUT_NO_FLOW; /* e.g. an ICMP type that is no flow */

@@ -162,6 +162,7 @@ enum pc_flow_state { PC_FLOW_STATES(PC_FLOW_STATE_ENUM) PC_FS_MAX };
 #define PC_FF_FIN_LOCAL 0x01 /* the server sent a FIN */
 #define PC_FF_FIN_REMOTE 0x02 /* the peer sent a FIN (in window) */
 #define PC_FF_ADOPTED 0x04 /* connection predates up */
+#define PC_FF_AUDIT 0x08 /* would have been dropped: audit mode let it out */
 
 struct pc_flow_val {
 	__u64 created_ns; /* CLOCK_MONOTONIC_COARSE */

@@ -120,10 +120,10 @@ for iface in json.load(sys.stdin):
 print("missing"); sys.exit(1)' "$3" "${4:-packets}"
 }
 
-# tcp_echo NS HOST PORT: connect, send a line, expect it back (2 s limit).
+# tcp_echo NS HOST PORT [SECONDS]: connect, send a line, expect it back.
 tcp_echo() {
-	local out
-	out=$(echo "hello-$3" | in_ns "$1" timeout 3 socat -T2 - "TCP:$2:$3,connect-timeout=2" 2>/dev/null)
+	local out t=${4:-2}
+	out=$(echo "hello-$3" | in_ns "$1" timeout 3 socat -T2 - "TCP:$2:$3,connect-timeout=$t" 2>/dev/null)
 	[ "$out" = "hello-$3" ]
 }
 

@@ -8,6 +8,7 @@
 #ifndef PC_COUNTERS_H
 #define PC_COUNTERS_H
 
+#include "config.h"
 #include "maps.h"
 
 /* Bit per reason whose action is drop: a compile-time constant. */
@@ -16,7 +17,11 @@
 
 static __always_inline void pc_count_row(__u32 row, __u64 bytes)
 {
-	struct pc_counter *c = bpf_map_lookup_elem(&counters, &row);
+	struct pc_counter *c;
+
+	if (dry_run)
+		return;
+	c = bpf_map_lookup_elem(&counters, &row);
 
 	if (c) {
 		c->packets++;
@@ -42,6 +47,16 @@ static __always_inline int pc_finish(__u32 reason, __u32 rule_id, __u64 bytes,
 	act = (PC_DROP_MASK >> reason) & 1 ? PC_ACT_DROP : PC_ACT_PASS;
 	if (act == PC_ACT_DROP && (audit_mask >> reason) & 1)
 		act = PC_ACT_PASS;
+	if (dry_run) {
+		__u32 zero = 0;
+		struct pc_trace *t = bpf_map_lookup_elem(&trace, &zero);
+
+		if (t) {
+			t->reason = reason;
+			t->rule_id = rule_id;
+			t->action = act;
+		}
+	}
 	return act;
 }
 

@@ -6,6 +6,7 @@
 #ifndef PC_FLOW_H
 #define PC_FLOW_H
 
+#include "config.h"
 #include "maps.h"
 #include "parse.h"
 #include "policy.h"
@@ -89,23 +90,33 @@ static __always_inline __u64 pc_flow_timeout(const struct pc_config *cfg,
 
 /*
  * The live entry for k, or NULL. An expired entry counts as no entry; the
- * egress side overwrites it and the collector removes it.
+ * egress side overwrites it and the collector removes it. In a dry run the
+ * caller gets a copy in scratch, so state changes go nowhere, and the
+ * trace map learns the flow's state.
  */
 static __always_inline struct pc_flow_val *
 pc_flow_lookup(const struct pc_policy *pol, const struct pc_flow_key *k,
-	       __u64 now)
+	       __u64 now, struct pc_flow_val *scratch)
 {
 	struct pc_flow_val *v = bpf_map_lookup_elem(&flows, k);
+	struct pc_trace *t;
+	__u32 zero = 0;
 
-	if (!v)
-		return NULL;
-	if (now - v->seen_ns > pc_flow_timeout(pol->cfg, v, k->proto))
-		return NULL;
-	return v;
+	if (v && now - v->seen_ns > pc_flow_timeout(pol->cfg, v, k->proto))
+		v = NULL;
+	if (!dry_run || !v)
+		return v;
+	*scratch = *v;
+	t = bpf_map_lookup_elem(&trace, &zero);
+	if (t)
+		t->flow_state = v->state;
+	return scratch;
 }
 
 static __always_inline void pc_flow_touch(struct pc_flow_val *v, __u64 now)
 {
+	if (dry_run)
+		return;
 	if (now - v->seen_ns > PC_FLOW_REFRESH_NS)
 		v->seen_ns = now;
 }
@@ -127,6 +138,8 @@ static __always_inline int pc_flow_create(const struct pc_flow_key *k,
 		.flags = flags,
 	};
 
+	if (dry_run)
+		return 0;
 	if (p->l4proto == IPPROTO_TCP) {
 		v.local_next = bpf_ntohl(p->tcp_seq) + 1;
 		if (p->tcp_flags & TCP_FLAG_ACK)

@@ -8,6 +8,7 @@
 #ifndef PC_FRAG_H
 #define PC_FRAG_H
 
+#include "config.h"
 #include "maps.h"
 #include "parse.h"
 
@@ -29,6 +30,8 @@ static __always_inline void pc_frag_note(const struct pc_pkt *p, __u8 dir,
 {
 	struct pc_frag_key k;
 
+	if (dry_run)
+		return;
 	pc_frag_key(p, dir, &k);
 	bpf_map_update_elem(&frags, &k, &now, BPF_ANY);
 }

@@ -8,6 +8,7 @@
 #ifndef PC_GC_H
 #define PC_GC_H
 
+#include "config.h"
 #include "maps.h"
 #include "flow.h"
 #include "policy.h"
@@ -16,8 +17,7 @@
 #define CLOCK_MONOTONIC 1
 #endif
 
-/* Set by the loader before load; tests use a shorter interval. */
-const volatile __u64 gc_interval_ns = 5ULL * 1000000000ULL;
+
 
 struct pc_gc_ctx {
 	struct pc_policy pol;

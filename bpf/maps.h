@@ -180,4 +180,38 @@ struct {
 	__type(value, struct pc_confirm_state);
 } confirm SEC(".maps");
 
+/*
+ * events: drop (and new-flow) reports for `portcullis log`.
+ * Written by: both programs' exits (bpf/log.h). Read by: the CLI.
+ * Records: struct pc_event.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, PC_EVENTS_BYTES);
+} events SEC(".maps");
+
+/*
+ * log_stats: per-CPU token bucket of the log and its accounting.
+ * Written by: both programs. Read by: the CLI (stats, metrics).
+ * Key: __u32 0. Value: struct pc_log_stats.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct pc_log_stats);
+} log_stats SEC(".maps");
+
+/*
+ * trace: the verdict of the last packet judged by the dry-run instance
+ * (`portcullis trace`). Written by: the programs when dry_run is set.
+ * Read by: the CLI right after BPF_PROG_TEST_RUN. Key: __u32 0.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct pc_trace);
+} trace SEC(".maps");
+
 #endif /* PC_MAPS_H */

@@ -21,6 +21,7 @@
 #include "gc.h"
 #include "confirm.h"
 #include "counters.h"
+#include "log.h"
 
 #define TC_ACT_OK 0
 #define TC_ACT_SHOT 2
@@ -113,8 +114,8 @@ static __always_inline __u32 pc_ingress_decide(struct xdp_md *ctx,
 {
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
+	struct pc_flow_val *flow, scratch;
 	struct pc_flow_key key;
-	struct pc_flow_val *flow;
 	int ret;
 
 	ret = parse_packet(data, data_end, p);
@@ -145,7 +146,7 @@ static __always_inline __u32 pc_ingress_decide(struct xdp_md *ctx,
 	 * interface), so the established path needs one hash lookup only.
 	 */
 	if (!pc_flow_key(p, 0, &key)) {
-		flow = pc_flow_lookup(pol, &key, now);
+		flow = pc_flow_lookup(pol, &key, now, &scratch);
 		if (flow) {
 			if (p->l4proto == IPPROTO_TCP) {
 				if (pc_tcp_ingress(flow, p))
@@ -202,6 +203,7 @@ int pc_ingress(struct xdp_md *ctx)
 	act = pc_finish(reason, 0, bytes, pol.cfg ? pol.cfg->audit_mask : 0);
 	if (act == PC_ACT_PASS && pkt.frag == PC_FRAG_FIRST)
 		pc_frag_note(&pkt, PC_DIR_INGRESS, now);
+	pc_log_xdp(ctx, &pol, &pkt, PC_DIR_INGRESS, reason, 0, bytes, now);
 	return act == PC_ACT_PASS ? XDP_PASS : XDP_DROP;
 }
 
@@ -234,8 +236,8 @@ static __always_inline __u32 pc_egress_decide(struct __sk_buff *skb,
 {
 	void *data = (void *)(long)skb->data;
 	void *data_end = (void *)(long)skb->data_end;
+	struct pc_flow_val *flow, scratch;
 	struct pc_flow_key key;
-	struct pc_flow_val *flow;
 	int ret, tcp;
 
 	ret = parse_packet(data, data_end, p);
@@ -258,7 +260,7 @@ static __always_inline __u32 pc_egress_decide(struct __sk_buff *skb,
 
 	tcp = p->l4proto == IPPROTO_TCP;
 	if (pc_flow_key(p, 1, &key) == 0) {
-		flow = pc_flow_lookup(pol, &key, now);
+		flow = pc_flow_lookup(pol, &key, now, &scratch);
 		/* A SYN on a finished flow starts a new one (port reuse). */
 		if (flow &&
 		    !(tcp && pc_tcp_is_syn(p) && flow->state != PC_FS_NEW)) {
@@ -325,5 +327,6 @@ int pc_egress(struct __sk_buff *skb)
 			pol.cfg ? pol.cfg->audit_mask : 0);
 	if (act == PC_ACT_PASS && pkt.frag == PC_FRAG_FIRST)
 		pc_frag_note(&pkt, PC_DIR_EGRESS, now);
+	pc_log_skb(skb, &pol, &pkt, PC_DIR_EGRESS, reason, rule, skb->len, now);
 	return act == PC_ACT_PASS ? TC_ACT_OK : TC_ACT_SHOT;
 }

@@ -88,6 +88,7 @@ static __always_inline int pc_icmp_related(struct xdp_md *ctx,
 {
 	struct pc_inner in = {};
 	struct pc_flow_key k = {};
+	struct pc_flow_val scratch;
 
 	if (parse_icmp_inner(p->l4, data_end, p->family, &in) != PC_PARSE_OK)
 		return 0;
@@ -100,7 +101,7 @@ static __always_inline int pc_icmp_related(struct xdp_md *ctx,
 	k.rport = in.dport;
 	__builtin_memcpy(k.laddr, in.saddr, 16);
 	__builtin_memcpy(k.raddr, in.daddr, 16);
-	if (pc_flow_lookup(pol, &k, now))
+	if (pc_flow_lookup(pol, &k, now, &scratch))
 		return 1;
 	/* The server's SSH replies have no flow: ask the socket table. */
 	if (in.l4proto == IPPROTO_TCP && pc_is_ssh_port(pol, in.sport))

@@ -7,6 +7,7 @@
 #ifndef PC_SSH_H
 #define PC_SSH_H
 
+#include "config.h"
 #include "maps.h"
 #include "parse.h"
 #include "policy.h"
@@ -58,13 +59,15 @@ static __always_inline int pc_ssh_rate_ok(const struct pc_policy *pol,
 	v = bpf_map_lookup_elem(&ssh_rl, &k);
 	if (!v) {
 		tat = now + interval;
-		bpf_map_update_elem(&ssh_rl, &k, &tat, BPF_ANY);
+		if (!dry_run)
+			bpf_map_update_elem(&ssh_rl, &k, &tat, BPF_ANY);
 		return 1;
 	}
 	tat = *v > now ? *v : now;
 	if (tat > now + tau)
 		return 0;
-	*v = tat + interval;
+	if (!dry_run)
+		*v = tat + interval;
 	return 1;
 }
 

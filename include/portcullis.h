@@ -233,6 +233,8 @@ _Static_assert(sizeof(struct pc_allow_val) == 8, "pc_allow_val size");
 #define PC_CFG_SSH_FROM 0x1 /* new SSH only from the ssh.from prefixes */
 #define PC_CFG_ICMP_ECHO_IN 0x2 /* answer pings */
 #define PC_CFG_DHCP_CLIENT 0x4 /* UDP 68 <-> 67 */
+#define PC_CFG_LOG_DROPS 0x8 /* report drops through the ring buffer */
+#define PC_CFG_LOG_FLOWS 0x10 /* report new egress flows too */
 
 /* Policy scalars, one per slot in the "policy_cfg" array map. */
 struct pc_config {
@@ -241,6 +243,8 @@ struct pc_config {
 	__u32 ssh_rate_per_min; /* new SSH per source; 0 = no limit */
 	__u64 ssh_burst; /* connections allowed at once */
 	__u64 audit_mask; /* bit per reason: count the drop, let it pass */
+	__u32 log_rate; /* events per second per CPU (token bucket) */
+	__u32 log_burst; /* bucket size */
 	__u64 timeout_tcp_syn_ns;
 	__u64 timeout_tcp_est_ns;
 	__u64 timeout_tcp_fin_ns;
@@ -248,7 +252,47 @@ struct pc_config {
 	__u64 timeout_udp_ns;
 	__u64 timeout_icmp_ns;
 };
-_Static_assert(sizeof(struct pc_config) == 80, "pc_config size");
+_Static_assert(sizeof(struct pc_config) == 88, "pc_config size");
+
+/*
+ * Log events (drops, and new flows when asked) through the "events" ring
+ * buffer, at most log_rate a second per CPU; what the bucket or a full
+ * buffer refuses is counted in log_stats, never silently lost.
+ */
+#define PC_EV_DROP 1
+#define PC_EV_NEW_FLOW 2
+#define PC_SNAPLEN 128 /* packet bytes kept per event (pcap) */
+#define PC_EVENTS_BYTES (1 << 20)
+
+struct pc_event {
+	__u64 ts_ns; /* bpf_ktime_get_ns (CLOCK_MONOTONIC) */
+	__u32 ifindex;
+	__u32 rule_id;
+	__u32 pkt_len; /* length on the wire */
+	__u16 cap_len; /* bytes in data */
+	__u8 kind; /* PC_EV_* */
+	__u8 dir; /* PC_DIR_* */
+	__u8 reason; /* enum pc_reason */
+	__u8 action; /* PC_ACT_* after audit */
+	__u8 family;
+	__u8 l4proto;
+	__be16 sport;
+	__be16 dport;
+	__be32 saddr[4];
+	__be32 daddr[4];
+	__u8 data[PC_SNAPLEN];
+};
+_Static_assert(sizeof(struct pc_event) == 64 + PC_SNAPLEN, "pc_event size");
+
+/* Per CPU: the token bucket and what happened to each event. */
+struct pc_log_stats {
+	__u64 tokens; /* in 1e-9 tokens */
+	__u64 last_ns;
+	__u64 logged; /* written to the ring buffer */
+	__u64 suppressed; /* refused by the rate limit */
+	__u64 lost; /* ring buffer full (no reader keeping up) */
+};
+_Static_assert(sizeof(struct pc_log_stats) == 40, "pc_log_stats size");
 
 /* SSH rate limit state per source (IPv6 by /64). GCRA: one timestamp. */
 struct pc_ssh_rl_key {
@@ -302,6 +346,15 @@ struct pc_rule_meta {
 	__u8 pad[5];
 };
 _Static_assert(sizeof(struct pc_rule_meta) == 56, "pc_rule_meta size");
+
+/* What the dry-run instance decided (`portcullis trace`). */
+struct pc_trace {
+	__u32 reason; /* enum pc_reason */
+	__u32 rule_id; /* egress: the rule that allowed the flow */
+	__u32 action; /* PC_ACT_* after audit mode */
+	__u32 flow_state; /* state of the flow found, or PC_FS_MAX: none */
+};
+_Static_assert(sizeof(struct pc_trace) == 16, "pc_trace size");
 
 #define PC_XDP_MODE_NATIVE 1
 #define PC_XDP_MODE_GENERIC 2

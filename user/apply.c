@@ -314,7 +314,11 @@ int pc_policy_apply(const struct pc_maps *m, const struct pc_policy *pol)
 	ia.slot = slot;
 	cfg.flags = (pol->n_ssh_from ? PC_CFG_SSH_FROM : 0) |
 		    (pol->icmp_echo_in ? PC_CFG_ICMP_ECHO_IN : 0) |
-		    (pol->dhcp_client ? PC_CFG_DHCP_CLIENT : 0);
+		    (pol->dhcp_client ? PC_CFG_DHCP_CLIENT : 0) |
+		    (pol->log_drops ? PC_CFG_LOG_DROPS : 0) |
+		    (pol->log_new_flows ? PC_CFG_LOG_FLOWS : 0);
+	cfg.log_rate = pol->log_rate;
+	cfg.log_burst = pol->log_burst;
 	cfg.ssh_rate_per_min = pol->ssh_rate_per_min;
 	cfg.ssh_burst = pol->ssh_burst;
 	cfg.audit_mask = pol->audit_mask;

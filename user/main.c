@@ -12,6 +12,7 @@
 #include "check.h"
 #include "flows.h"
 #include "reload.h"
+#include "trace.h"
 
 static const char usage[] =
 	"Usage: portcullis [-v] COMMAND [OPTIONS]\n"
@@ -33,6 +34,9 @@ static const char usage[] =
 	"         packets and bytes for every rule, built-in and policy\n"
 	"  flows  [--iface IF] [--netns NAME] [--json]\n"
 	"         tracked flows with state, age and idle time\n"
+	"  trace  --iface IF [--netns NAME] in|out [tcp|udp|icmp] from A to B\n"
+	"         [sport N] [dport N] [flags SA..]: why is it passed or dropped?\n"
+	"         (a dry run against the live maps; changes nothing)\n"
 	"  check  [FILE]                      validate a policy, change nothing\n"
 	"  default-policy                     print the built-in policy\n"
 	"\n"
@@ -211,6 +215,16 @@ int main(int argc, char **argv)
 		if (cmd[0] == 'f')
 			return pc_cmd_flows(&o);
 		return cmd[4] == 'u' ? pc_cmd_status(&o) : pc_cmd_stats(&o);
+	}
+	if (!strcmp(cmd, "trace")) {
+		struct pc_trace_opts o = {
+			.ifname = a.ifname,
+			.netns = a.netns,
+			.json = a.json,
+			.argc = a.nargs,
+			.argv = a.args,
+		};
+		return need_iface(&a, cmd) ? PC_EXIT_USAGE : pc_cmd_trace(&o);
 	}
 	if (!strcmp(cmd, "check"))
 		return pc_cmd_check(a.nargs ? a.args[0] : a.policy);

@@ -125,6 +125,46 @@ static int parse_rate_limit(struct ctx *c, yaml_node_t *n,
 	return err;
 }
 
+/* log: {drops: bool, new_flows: bool, rate_per_sec: N, burst: M} */
+static int parse_log(struct ctx *c, yaml_node_t *n, struct pc_policy *pol)
+{
+	yaml_node_pair_t *pr;
+	unsigned long v;
+	int err = 0;
+
+	if (n->type != YAML_MAPPING_NODE) {
+		diag_at(c, n, "log: expected a mapping (drops:, new_flows:, rate_per_sec:, burst:)");
+		return -1;
+	}
+	for (pr = n->data.mapping.pairs.start; pr < n->data.mapping.pairs.top;
+	     pr++) {
+		yaml_node_t *k = node(c, pr->key), *val = node(c, pr->value);
+		const char *key = scalar(k);
+
+		if (key && !strcmp(key, "drops")) {
+			err |= parse_bool(c, val, key, &pol->log_drops);
+		} else if (key && !strcmp(key, "new_flows")) {
+			err |= parse_bool(c, val, key, &pol->log_new_flows);
+		} else if (key && !strcmp(key, "rate_per_sec")) {
+			if (parse_uint(c, val, key, 1, 1000000, &v))
+				err = -1;
+			else
+				pol->log_rate = v;
+		} else if (key && !strcmp(key, "burst")) {
+			if (parse_uint(c, val, key, 1, 1000000, &v))
+				err = -1;
+			else
+				pol->log_burst = v;
+		} else {
+			diag_at(c, k,
+				"unknown key '%s' in log (known: drops, new_flows, rate_per_sec, burst)",
+				key ? key : "?");
+			err = -1;
+		}
+	}
+	return err;
+}
+
 /* audit: true (every drop rule) or a list of drop rule names. */
 static int audit_item(struct ctx *c, yaml_node_t *n, void *arg)
 {
@@ -312,6 +352,8 @@ static int parse_root(struct ctx *c, yaml_node_t *root, struct pc_policy *pol)
 			err |= parse_timeouts(c, v, pol);
 		} else if (!strcmp(key, "flow_table")) {
 			err |= parse_flow_table(c, v, pol);
+		} else if (!strcmp(key, "log")) {
+			err |= parse_log(c, v, pol);
 		} else if (!strcmp(key, "audit")) {
 			err |= parse_audit(c, v, pol);
 		} else if (!strcmp(key, "icmp_echo_in")) {
@@ -331,7 +373,7 @@ static int parse_root(struct ctx *c, yaml_node_t *root, struct pc_policy *pol)
 			}
 		} else {
 			diag_at(c, k,
-				"unknown key '%s' (known: version, ssh, timeouts, flow_table, resolvers, audit, icmp_echo_in, dhcp_client, egress)",
+				"unknown key '%s' (known: version, ssh, timeouts, flow_table, resolvers, audit, log, icmp_echo_in, dhcp_client, egress)",
 				key);
 			err = -1;
 		}
@@ -354,6 +396,9 @@ static void set_defaults(struct pc_policy *pol)
 	pol->timeout_tcp_close = 10;
 	pol->timeout_udp = 180;
 	pol->timeout_icmp = 30;
+	pol->log_drops = true;
+	pol->log_rate = 100;
+	pol->log_burst = 200;
 }
 
 int pc_policy_parse(const char *text, size_t len, struct pc_diag *diag,

@@ -51,6 +51,9 @@ struct pc_policy {
 	uint64_t audit_mask; /* bit per PC_R_* drop reason in audit mode */
 	bool icmp_echo_in;
 	bool dhcp_client;
+	bool log_drops; /* report drops to `portcullis log` */
+	bool log_new_flows; /* and new egress flows */
+	uint32_t log_rate, log_burst; /* events per second per CPU, bucket */
 	uint32_t flow_max;
 	uint32_t timeout_tcp_syn, timeout_tcp_est, timeout_tcp_fin,
 		timeout_tcp_close;

@@ -12,6 +12,7 @@
 #include "harness.h"
 #include "loader.h"
 #include "policy.h"
+#include "trace.h"
 
 static void maps_of(struct portcullis *s, struct pc_maps *m)
 {
@@ -33,6 +34,15 @@ static int add_local(struct harness *h, int family, const char *a)
 
 	inet_pton(family, a, k.addr);
 	return bpf_map_update_elem(h->m.local_addrs, &k, &one, BPF_ANY);
+}
+
+/* A dup of the fd of the live map called name (for the trace instance). */
+static int skel_map_fd(const char *name, void *arg)
+{
+	struct portcullis *s = arg;
+	struct bpf_map *map = bpf_object__find_map_by_name(s->obj, name);
+
+	return map ? dup(bpf_map__fd(map)) : -1;
 }
 
 int h_setup(struct harness *h, const char *policy_yaml, uint32_t flow_max)
@@ -73,6 +83,9 @@ int h_setup(struct harness *h, const char *policy_yaml, uint32_t flow_max)
 	h->tc_fd = bpf_program__fd(h->skel->progs.pc_egress);
 	if (pc_policy_apply(&h->m, &pol) || pc_gc_arm(h->skel))
 		goto fail;
+	h->trace = pc_trace_load(skel_map_fd, h->skel);
+	if (!h->trace)
+		goto fail;
 	if (add_local(h, AF_INET, SRV4) || add_local(h, AF_INET6, SRV6))
 		goto fail;
 	pc_policy_free(&pol);
@@ -86,6 +99,8 @@ fail:
 
 void h_teardown(struct harness *h)
 {
+	pc_trace_close(h->trace);
+	h->trace = NULL;
 	portcullis__destroy(h->skel);
 	h->skel = NULL;
 }
@@ -100,6 +115,20 @@ int h_run(struct harness *h, bool egress, const struct pkt_spec *s)
 	if (bpf_prog_test_run_opts(egress ? h->tc_fd : h->xdp_fd, &opts))
 		return -1;
 	return opts.retval;
+}
+
+uint64_t h_flow_count(struct harness *h)
+{
+	struct pc_flow_key k, next;
+	void *prev = NULL;
+	uint64_t n = 0;
+
+	while (bpf_map_get_next_key(h->m.flows, prev, &next) == 0) {
+		k = next;
+		prev = &k;
+		n++;
+	}
+	return n;
 }
 
 uint64_t h_row_packets(struct harness *h, uint32_t row)
@@ -143,14 +172,37 @@ void check(struct harness *h, const char *name, bool ok, const char *fmt, ...)
 	putchar('\n');
 }
 
+/*
+ * The dry run of s: fills *tr and *ret; false when it failed or moved any
+ * counter (before: the rows as they were).
+ */
+static bool h_trace(struct harness *h, bool egress, const struct pkt_spec *s,
+		    const uint64_t *before, struct pc_trace *tr, int *ret)
+{
+	uint8_t buf[PKT_MAX];
+	size_t len = pkt_build(s, buf, sizeof(buf));
+	uint64_t flows = h_flow_count(h);
+
+	if (pc_trace_run(h->trace, egress, buf, len, tr, ret))
+		return false;
+	if (h_flow_count(h) != flows)
+		return false;
+	for (uint32_t r = 0; r < PC_MAX_COUNTERS; r++)
+		if (h_row_packets(h, r) != before[r])
+			return false;
+	return true;
+}
+
 void expect(struct harness *h, const char *name, bool egress,
 	    const struct pkt_spec *s, bool pass, int reason, const char *rule)
 {
 	uint64_t before[PC_MAX_COUNTERS], after[PC_MAX_COUNTERS];
 	int want = egress ? (pass ? 0 /* TC_ACT_OK */ : 2 /* TC_ACT_SHOT */) :
 			    (pass ? 2 /* XDP_PASS */ : 1 /* XDP_DROP */);
-	int rule_row = -1, ret;
+	int rule_row = -1, ret, tr_ret = -1;
 	char moved[512] = "";
+	struct pc_trace tr = { .reason = PC_R_MAX };
+	bool trace_ok;
 
 	if (rule) {
 		int id = h_rule_id(h, rule);
@@ -163,6 +215,7 @@ void expect(struct harness *h, const char *name, bool egress,
 	}
 	for (uint32_t r = 0; r < PC_MAX_COUNTERS; r++)
 		before[r] = h_row_packets(h, r);
+	trace_ok = h_trace(h, egress, s, before, &tr, &tr_ret);
 	ret = h_run(h, egress, s);
 	for (uint32_t r = 0; r < PC_MAX_COUNTERS; r++) {
 		after[r] = h_row_packets(h, r);
@@ -183,6 +236,19 @@ void expect(struct harness *h, const char *name, bool egress,
 	}
 	if (rule_row >= 0)
 		ok = ok && after[rule_row] - before[rule_row] == 1;
+	bool same_rule = rule_row < 0 ||
+			 tr.rule_id == (__u32)(rule_row - PC_RULE_BASE);
+
+	if (ok && !h->no_trace &&
+	    !(trace_ok && tr.reason == (__u32)reason && tr_ret == ret &&
+	      same_rule)) {
+		ok = false;
+		snprintf(moved + strlen(moved), sizeof(moved) - strlen(moved),
+			 " but trace said %s (retval %d, rule %u%s)",
+			 tr.reason < PC_R_MAX ? pc_reason_names[tr.reason] : "?",
+			 tr_ret, tr.rule_id,
+			 trace_ok ? "" : ", and it moved counters");
+	}
 	check(h, name, ok, "want %s by %s%s%s, got retval %d, rows moved:%s",
 	      pass ? "pass" : "drop", pc_reason_names[reason],
 	      rule ? " rule " : "", rule ? rule : "", ret, moved);

@@ -13,7 +13,7 @@
 #include "portcullis.skel.h"
 #include "pins.h"
 #include "portcullis.h"
-#include "pkt.h"
+#include "packet.h"
 
 /* Addresses used throughout the unit tests. */
 #define SRV4 "192.0.2.1"
@@ -36,6 +36,8 @@ struct harness {
 	struct portcullis *skel;
 	struct pc_maps m;
 	int xdp_fd, tc_fd;
+	struct portcullis *trace; /* dry-run instance on the same maps */
+	bool no_trace; /* a case the dry run cannot judge (a full table) */
 	int passed, failed;
 	const char *group;
 };
@@ -50,7 +52,9 @@ int h_run(struct harness *h, bool egress, const struct pkt_spec *s);
 /*
  * Run s and check: the verdict is pass/drop, the reason row moved by one
  * and no other reason row moved; with rule != NULL, that policy rule's row
- * moved by one too.
+ * moved by one too. Before that, the dry-run (trace) instance judges the
+ * same packet: it must give the same verdict, reason and rule, and move no
+ * counter.
  */
 void expect(struct harness *h, const char *name, bool egress,
 	    const struct pkt_spec *s, bool pass, int reason, const char *rule);
@@ -58,6 +62,7 @@ void check(struct harness *h, const char *name, bool ok, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 
 uint64_t h_row_packets(struct harness *h, uint32_t row);
+uint64_t h_flow_count(struct harness *h);
 int h_rule_id(struct harness *h, const char *name);
 
 /* Test groups. */

@@ -10,7 +10,7 @@
 #include <linux/tcp.h>
 #include <linux/udp.h>
 #include <linux/icmp.h>
-#include "pkt.h"
+#include "packet.h"
 
 #define NEXTHDR_FRAGMENT 44
 

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
-/* Building test frames for BPF_PROG_TEST_RUN: Ethernet, VLAN, IPv4/IPv6
+/* Building frames for BPF_PROG_TEST_RUN (trace, tests, bench): Ethernet, VLAN, IPv4/IPv6
  * (with fragments and extension headers), TCP/UDP/ICMP, ARP. */
-#ifndef PC_TEST_PKT_H
-#define PC_TEST_PKT_H
+#ifndef PC_PACKET_H
+#define PC_PACKET_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -37,4 +37,4 @@ struct pkt_spec {
 /* Returns the frame length written into buf. */
 size_t pkt_build(const struct pkt_spec *s, uint8_t *buf, size_t cap);
 
-#endif /* PC_TEST_PKT_H */
+#endif /* PC_PACKET_H */

@@ -17,8 +17,6 @@
 #define CLOCK_MONOTONIC 1
 #endif
 
-
-
 struct pc_gc_ctx {
 	struct pc_policy pol;
 	__u64 now;

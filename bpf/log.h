@@ -21,7 +21,8 @@ static __always_inline int pc_log_kind(const struct pc_policy *pol,
 {
 	if (dry_run || !pol->cfg || reason >= PC_R_MAX)
 		return 0;
-	if ((pol->cfg->flags & PC_CFG_LOG_DROPS) && (PC_DROP_MASK >> reason) & 1)
+	if ((pol->cfg->flags & PC_CFG_LOG_DROPS) &&
+	    (PC_DROP_MASK >> reason) & 1)
 		return PC_EV_DROP;
 	if ((pol->cfg->flags & PC_CFG_LOG_FLOWS) && reason == PC_R_OUT_NEW_FLOW)
 		return PC_EV_NEW_FLOW;
@@ -91,8 +92,8 @@ static __always_inline void pc_log_xdp(struct xdp_md *ctx,
 				       __u32 reason, __u32 rule, __u64 bytes,
 				       __u64 now)
 {
-	struct pc_event *ev = pc_log_reserve(pol, p, dir, reason, rule, bytes,
-					     now);
+	struct pc_event *ev =
+		pc_log_reserve(pol, p, dir, reason, rule, bytes, now);
 	__u32 n = bytes < PC_SNAPLEN ? bytes : PC_SNAPLEN;
 
 	if (!ev)
@@ -109,8 +110,8 @@ static __always_inline void pc_log_skb(struct __sk_buff *skb,
 				       __u32 reason, __u32 rule, __u64 bytes,
 				       __u64 now)
 {
-	struct pc_event *ev = pc_log_reserve(pol, p, dir, reason, rule, bytes,
-					     now);
+	struct pc_event *ev =
+		pc_log_reserve(pol, p, dir, reason, rule, bytes, now);
 	__u32 n = bytes < PC_SNAPLEN ? bytes : PC_SNAPLEN;
 
 	if (!ev)

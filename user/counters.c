@@ -27,6 +27,43 @@ const char *pc_dir_str(int dir)
 	return dir == PC_DIR_EGRESS ? "egress" : "ingress";
 }
 
+__u64 pc_flow_count(int fd)
+{
+	struct pc_flow_key key, next;
+	void *prev = NULL;
+	__u64 n = 0;
+
+	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+		key = next;
+		prev = &key;
+		n++;
+	}
+	return n;
+}
+
+int pc_log_stats_read(int fd, struct pc_log_stats *sum)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	struct pc_log_stats *v;
+	__u32 zero = 0;
+	int err;
+
+	memset(sum, 0, sizeof(*sum));
+	if (ncpu < 1)
+		return -1;
+	v = calloc(ncpu, sizeof(*v));
+	if (!v)
+		return -1;
+	err = bpf_map_lookup_elem(fd, &zero, v);
+	for (int c = 0; !err && c < ncpu; c++) {
+		sum->logged += v[c].logged;
+		sum->suppressed += v[c].suppressed;
+		sum->lost += v[c].lost;
+	}
+	free(v);
+	return err;
+}
+
 const char *pc_act_str(int act)
 {
 	return act == PC_ACT_DROP ? "drop" : "pass";

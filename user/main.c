@@ -13,6 +13,7 @@
 #include "flows.h"
 #include "reload.h"
 #include "trace.h"
+#include "log.h"
 
 static const char usage[] =
 	"Usage: portcullis [-v] COMMAND [OPTIONS]\n"
@@ -30,13 +31,17 @@ static const char usage[] =
 	"  confirm --iface IF [--netns NAME]  keep the policy of a reload --confirm\n"
 	"  down   --iface IF [--netns NAME]   detach and remove the pins\n"
 	"  status [--json]                    what is attached, policy, flow fill\n"
-	"  stats  [--iface IF] [--netns NAME] [--json]\n"
-	"         packets and bytes for every rule, built-in and policy\n"
+	"  stats  [--iface IF] [--netns NAME] [--json] [--watch] [--sort packets|bytes|name]\n"
+	"         packets and bytes for every rule, built-in and policy, totals,\n"
+	"         rules that never matched; --watch redraws every second\n"
 	"  flows  [--iface IF] [--netns NAME] [--json]\n"
 	"         tracked flows with state, age and idle time\n"
 	"  trace  --iface IF [--netns NAME] in|out [tcp|udp|icmp] from A to B\n"
 	"         [sport N] [dport N] [flags SA..]: why is it passed or dropped?\n"
 	"         (a dry run against the live maps; changes nothing)\n"
+	"  log    [--iface IF] [--netns NAME] [--json] [--follow] [--count N]\n"
+	"         [--reason NAME] [--pcap FILE]   the drop log (rate-limited in\n"
+	"         the kernel); --pcap writes the packets for tcpdump/Wireshark\n"
 	"  check  [FILE]                      validate a policy, change nothing\n"
 	"  default-policy                     print the built-in policy\n"
 	"\n"
@@ -58,8 +63,11 @@ static const char usage[] =
 
 struct args {
 	const char *ifname, *netns, *policy;
-	bool json, generic, force;
+	bool json, generic, force, follow, watch;
+	const char *sort;
 	unsigned int confirm;
+	const char *pcap, *reason;
+	long count;
 	int nargs;
 	char **args;
 };
@@ -81,6 +89,12 @@ static int parse_args(int argc, char **argv, struct args *a)
 		{ "json", no_argument, NULL, 'j' },
 		{ "generic", no_argument, NULL, 'g' },
 		{ "force", no_argument, NULL, 'f' },
+		{ "follow", no_argument, NULL, 'F' },
+		{ "watch", no_argument, NULL, 'w' },
+		{ "sort", required_argument, NULL, 's' },
+		{ "pcap", required_argument, NULL, 'P' },
+		{ "reason", required_argument, NULL, 'r' },
+		{ "count", required_argument, NULL, 'C' },
 		{ "confirm", required_argument, NULL, 'c' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -108,6 +122,24 @@ static int parse_args(int argc, char **argv, struct args *a)
 			break;
 		case 'f':
 			a->force = true;
+			break;
+		case 'F':
+			a->follow = true;
+			break;
+		case 'w':
+			a->watch = true;
+			break;
+		case 's':
+			a->sort = optarg;
+			break;
+		case 'P':
+			a->pcap = optarg;
+			break;
+		case 'r':
+			a->reason = optarg;
+			break;
+		case 'C':
+			a->count = strtol(optarg, NULL, 10);
 			break;
 		case 'c': {
 			char *end;
@@ -211,6 +243,8 @@ int main(int argc, char **argv)
 			.ifname = a.ifname,
 			.netns = a.netns,
 			.json = a.json,
+			.watch = a.watch,
+			.sort = a.sort,
 		};
 		if (cmd[0] == 'f')
 			return pc_cmd_flows(&o);
@@ -225,6 +259,18 @@ int main(int argc, char **argv)
 			.argv = a.args,
 		};
 		return need_iface(&a, cmd) ? PC_EXIT_USAGE : pc_cmd_trace(&o);
+	}
+	if (!strcmp(cmd, "log")) {
+		struct pc_log_opts o = {
+			.ifname = a.ifname,
+			.netns = a.netns,
+			.json = a.json,
+			.follow = a.follow,
+			.pcap = a.pcap,
+			.reason = a.reason,
+			.count = a.count,
+		};
+		return pc_cmd_log(&o);
 	}
 	if (!strcmp(cmd, "check"))
 		return pc_cmd_check(a.nargs ? a.args[0] : a.policy);

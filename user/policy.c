@@ -133,7 +133,8 @@ static int parse_log(struct ctx *c, yaml_node_t *n, struct pc_policy *pol)
 	int err = 0;
 
 	if (n->type != YAML_MAPPING_NODE) {
-		diag_at(c, n, "log: expected a mapping (drops:, new_flows:, rate_per_sec:, burst:)");
+		diag_at(c, n,
+			"log: expected a mapping (drops:, new_flows:, rate_per_sec:, burst:)");
 		return -1;
 	}
 	for (pr = n->data.mapping.pairs.start; pr < n->data.mapping.pairs.top;

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
-/* The read-only commands: status and stats, as tables or JSON. */
+/* The read-only commands: status, stats, flows (tables or JSON). */
 #ifndef PC_SHOW_H
 #define PC_SHOW_H
 
@@ -9,6 +9,8 @@ struct pc_show_opts {
 	const char *ifname; /* NULL: all */
 	const char *netns; /* NULL: all */
 	bool json;
+	bool watch; /* stats: redraw every second with rates */
+	const char *sort; /* stats: packets, bytes or name */
 };
 
 int pc_cmd_status(const struct pc_show_opts *o);

@@ -26,8 +26,7 @@ struct portcullis *pc_trace_load(pc_map_fd_fn fd_of, void *arg)
 	if (!t)
 		return NULL;
 	t->rodata->dry_run = true;
-	bpf_object__for_each_map(map, t->obj)
-	{
+	bpf_object__for_each_map (map, t->obj) {
 		int fd;
 
 		if (bpf_map__is_internal(map))
@@ -198,7 +197,8 @@ int pc_cmd_trace(const struct pc_trace_opts *o)
 	}
 	len = pkt_build(&s, frame, sizeof(frame));
 	if (pc_trace_run(t, egress, frame, len, &tr, &rv)) {
-		pc_err(NULL, "running the packet through the programs failed: %s",
+		pc_err(NULL,
+		       "running the packet through the programs failed: %s",
 		       strerror(errno));
 		pc_trace_close(t);
 		return PC_EXIT_KERNEL;
@@ -215,20 +215,21 @@ int pc_cmd_trace(const struct pc_trace_opts *o)
 	if (tr.reason >= PC_R_MAX)
 		tr.reason = PC_R_NONE;
 	if (o->json) {
-		json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:s, s:b}", "verdict",
-				      pc_act_str(tr.action), "reason",
-				      pc_reason_names[tr.reason], "description",
-				      pc_reason_descs[tr.reason], "rule", rule,
-				      "flow", state_name(tr.flow_state),
-				      "audit",
-				      tr.action == PC_ACT_PASS &&
-					      (pc_reason_drop_mask >> tr.reason) & 1);
+		json_t *j = json_pack(
+			"{s:s, s:s, s:s, s:s, s:s, s:b}", "verdict",
+			pc_act_str(tr.action), "reason",
+			pc_reason_names[tr.reason], "description",
+			pc_reason_descs[tr.reason], "rule", rule, "flow",
+			state_name(tr.flow_state), "audit",
+			tr.action == PC_ACT_PASS &&
+				(pc_reason_drop_mask >> tr.reason) & 1);
 
 		json_dumpf(j, stdout, JSON_INDENT(2));
 		putchar('\n');
 		json_decref(j);
 	} else {
-		printf("verdict: %s%s\n", tr.action == PC_ACT_DROP ? "DROP" : "PASS",
+		printf("verdict: %s%s\n",
+		       tr.action == PC_ACT_DROP ? "DROP" : "PASS",
 		       tr.action == PC_ACT_PASS &&
 				       (pc_reason_drop_mask >> tr.reason) & 1 ?
 			       " (audit mode: would drop)" :

@@ -25,6 +25,7 @@ static void maps_of(struct portcullis *s, struct pc_maps *m)
 	m->counters = bpf_map__fd(s->maps.counters);
 	m->rules = bpf_map__fd(s->maps.rules);
 	m->info = bpf_map__fd(s->maps.info);
+	m->log_stats = bpf_map__fd(s->maps.log_stats);
 }
 
 static int add_local(struct harness *h, int family, const char *a)
@@ -245,7 +246,8 @@ void expect(struct harness *h, const char *name, bool egress,
 		ok = false;
 		snprintf(moved + strlen(moved), sizeof(moved) - strlen(moved),
 			 " but trace said %s (retval %d, rule %u%s)",
-			 tr.reason < PC_R_MAX ? pc_reason_names[tr.reason] : "?",
+			 tr.reason < PC_R_MAX ? pc_reason_names[tr.reason] :
+						"?",
 			 tr_ret, tr.rule_id,
 			 trace_ok ? "" : ", and it moved counters");
 	}

@@ -10,6 +10,7 @@
 #include "common.h"
 #include "counters.h"
 #include "pins.h"
+#include "format.h"
 #include "show.h"
 
 struct walk {
@@ -18,20 +19,6 @@ struct walk {
 	int count;
 	int err;
 };
-
-static __u64 count_flows(int fd)
-{
-	struct pc_flow_key key, next;
-	void *prev = NULL;
-	__u64 n = 0;
-
-	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
-		key = next;
-		prev = &key;
-		n++;
-	}
-	return n;
-}
 
 static const char *mode_str(__u32 mode)
 {
@@ -95,7 +82,7 @@ static int status_one(const char *netns, const char *ifname, const char *dir,
 		w->err = 1;
 		return 0;
 	}
-	flows = count_flows(m.flows);
+	flows = pc_flow_count(m.flows);
 	pc_maps_close(&m);
 	confirm = confirm_state(dir, &left);
 	if (!strcmp(confirm, "rolled-back")) {
@@ -147,15 +134,6 @@ static int status_one(const char *netns, const char *ifname, const char *dir,
 	return 0;
 }
 
-static int dump_json(json_t *j)
-{
-	int err = json_dumpf(j, stdout, JSON_INDENT(2)) ? -1 : 0;
-
-	putchar('\n');
-	json_decref(j);
-	return err;
-}
-
 int pc_cmd_status(const struct pc_show_opts *o)
 {
 	struct walk w = { .o = o };
@@ -164,87 +142,8 @@ int pc_cmd_status(const struct pc_show_opts *o)
 		w.arr = json_array();
 	pc_for_each_iface(o->netns, o->ifname, status_one, &w);
 	if (o->json)
-		dump_json(w.arr);
+		pc_json_print(w.arr);
 	else if (!w.count)
 		printf("no interface is locked down ('portcullis up --iface IF' starts)\n");
-	return w.err ? PC_EXIT_KERNEL : PC_EXIT_OK;
-}
-
-static int stats_one(const char *netns, const char *ifname, const char *dir,
-		     void *arg)
-{
-	struct walk *w = arg;
-	struct pc_stats *st;
-	struct pc_maps m;
-
-	if (pc_maps_open(dir, &m)) {
-		w->err = 1;
-		return 0;
-	}
-	st = calloc(1, sizeof(*st));
-	if (!st || pc_stats_read(&m, st)) {
-		pc_err(NULL, "reading counters of %s/%s failed: %s", netns,
-		       ifname, strerror(errno));
-		free(st);
-		pc_maps_close(&m);
-		w->err = 1;
-		return 0;
-	}
-	pc_maps_close(&m);
-	w->count++;
-
-	if (w->arr) {
-		json_t *rules = json_array();
-
-		for (int i = 0; i < st->n; i++) {
-			struct pc_stat_row *r = &st->rows[i];
-
-			json_array_append_new(
-				rules,
-				json_pack("{s:s, s:s, s:s, s:s, s:b, s:I, s:I}",
-					  "name", r->name, "kind",
-					  r->builtin ? "builtin" : "policy",
-					  "direction", pc_dir_str(r->direction),
-					  "action", pc_act_str(r->action),
-					  "audit", r->audit, "packets",
-					  (json_int_t)r->packets, "bytes",
-					  (json_int_t)r->bytes));
-		}
-		json_array_append_new(
-			w->arr, json_pack("{s:s, s:s, s:o}", "netns", netns,
-					  "iface", ifname, "rules", rules));
-		free(st);
-		return 0;
-	}
-	printf("%s%s (netns %s)\n", w->count > 1 ? "\n" : "", ifname, netns);
-	printf("%-24s %-8s %-12s %-8s %14s %16s\n", "RULE", "DIR", "ACTION",
-	       "KIND", "PACKETS", "BYTES");
-	for (int i = 0; i < st->n; i++) {
-		struct pc_stat_row *r = &st->rows[i];
-
-		printf("%-24s %-8s %-12s %-8s %14llu %16llu\n", r->name,
-		       pc_dir_str(r->direction),
-		       r->audit ? "drop(audit)" : pc_act_str(r->action),
-		       r->builtin ? "builtin" : "policy",
-		       (unsigned long long)r->packets,
-		       (unsigned long long)r->bytes);
-	}
-	free(st);
-	return 0;
-}
-
-int pc_cmd_stats(const struct pc_show_opts *o)
-{
-	struct walk w = { .o = o };
-
-	if (o->json)
-		w.arr = json_array();
-	pc_for_each_iface(o->netns, o->ifname, stats_one, &w);
-	if (o->json)
-		dump_json(w.arr);
-	if (!w.count && (o->ifname || o->netns)) {
-		pc_err("see 'portcullis status'", "no such interface is up");
-		return PC_EXIT_STATE;
-	}
 	return w.err ? PC_EXIT_KERNEL : PC_EXIT_OK;
 }

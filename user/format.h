@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/* Output for people: human units, colour only on a terminal; JSON out. */
+#ifndef PC_FORMAT_H
+#define PC_FORMAT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <jansson.h>
+
+/* 1234567 -> "1.2M"; bytes: 3.4 GiB style. buf >= 16 bytes. */
+const char *pc_fmt_count(char *buf, uint64_t n);
+const char *pc_fmt_bytes(char *buf, uint64_t n);
+/* Colour escape, or "" when stdout is not a terminal, NO_COLOR or JSON. */
+void pc_color_init(bool json);
+const char *pc_color(const char *which); /* "green", "red", "dim", "reset" */
+/* Print j (and free it): indented, with a final newline. */
+int pc_json_print(json_t *j);
+
+#endif /* PC_FORMAT_H */

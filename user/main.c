@@ -14,6 +14,7 @@
 #include "reload.h"
 #include "trace.h"
 #include "log.h"
+#include "metrics.h"
 
 static const char usage[] =
 	"Usage: portcullis [-v] COMMAND [OPTIONS]\n"
@@ -42,6 +43,8 @@ static const char usage[] =
 	"  log    [--iface IF] [--netns NAME] [--json] [--follow] [--count N]\n"
 	"         [--reason NAME] [--pcap FILE]   the drop log (rate-limited in\n"
 	"         the kernel); --pcap writes the packets for tcpdump/Wireshark\n"
+	"  metrics [--textfile DIR]           Prometheus text format, to stdout or\n"
+	"         atomically to DIR/portcullis.prom (node_exporter textfile)\n"
 	"  check  [FILE]                      validate a policy, change nothing\n"
 	"  default-policy                     print the built-in policy\n"
 	"\n"
@@ -66,7 +69,7 @@ struct args {
 	bool json, generic, force, follow, watch;
 	const char *sort;
 	unsigned int confirm;
-	const char *pcap, *reason;
+	const char *pcap, *reason, *textfile;
 	long count;
 	int nargs;
 	char **args;
@@ -91,6 +94,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 		{ "force", no_argument, NULL, 'f' },
 		{ "follow", no_argument, NULL, 'F' },
 		{ "watch", no_argument, NULL, 'w' },
+		{ "textfile", required_argument, NULL, 'T' },
 		{ "sort", required_argument, NULL, 's' },
 		{ "pcap", required_argument, NULL, 'P' },
 		{ "reason", required_argument, NULL, 'r' },
@@ -128,6 +132,9 @@ static int parse_args(int argc, char **argv, struct args *a)
 			break;
 		case 'w':
 			a->watch = true;
+			break;
+		case 'T':
+			a->textfile = optarg;
 			break;
 		case 's':
 			a->sort = optarg;
@@ -272,6 +279,8 @@ int main(int argc, char **argv)
 		};
 		return pc_cmd_log(&o);
 	}
+	if (!strcmp(cmd, "metrics"))
+		return pc_cmd_metrics(a.textfile);
 	if (!strcmp(cmd, "check"))
 		return pc_cmd_check(a.nargs ? a.args[0] : a.policy);
 	if (!strcmp(cmd, "default-policy")) {

@@ -76,6 +76,10 @@ $(BENCH_BIN): $(BENCH_SRCS) $(LIB_OBJS) $(USER_HDRS) $(REF_SKEL) | $(OUT)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) -Iuser -Itests/unit $(BENCH_SRCS) $(LIB_OBJS) $(LDLIBS) -o $@
 
+$(OUT)/pc-flood: tests/bench/flood.c $(OUT)/flood.skel.h $(REF_SKEL) $(LIB_OBJS) | $(OUT)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) -Iuser tests/bench/flood.c $(LIB_OBJS) $(LDLIBS) -o $@
+
 test: all $(UNIT_BIN)
 	$(Q)tests/run
 
@@ -88,7 +92,7 @@ e2e: all
 demo: all
 	$(Q)scripts/demo
 
-bench: all $(BENCH_BIN)
+bench: all $(BENCH_BIN) $(OUT)/pc-flood
 	$(Q)scripts/bench
 
 # Fuzz the policy parser (not part of `make test`): FUZZ_SECONDS=60.

@@ -121,6 +121,16 @@ static __always_inline void pc_flow_touch(struct pc_flow_val *v, __u64 now)
 		v->seen_ns = now;
 }
 
+static __always_inline void pc_rport_mark(__be16 port)
+{
+	__u32 word = bpf_ntohs(port) / 64;
+	__u64 bit = 1ULL << (bpf_ntohs(port) % 64);
+	__u64 *bits = bpf_map_lookup_elem(&flow_rports, &word);
+
+	if (bits && !(*bits & bit))
+		__sync_fetch_and_or(bits, bit);
+}
+
 /*
  * Create (or, over an expired or closed entry, recreate) the flow for k.
  * Returns 0, or -1 when the table is full: the flow is refused, no live
@@ -140,12 +150,22 @@ static __always_inline int pc_flow_create(const struct pc_flow_key *k,
 
 	if (dry_run)
 		return 0;
+	pc_rport_mark(k->rport);
 	if (p->l4proto == IPPROTO_TCP) {
 		v.local_next = bpf_ntohl(p->tcp_seq) + 1;
 		if (p->tcp_flags & TCP_FLAG_ACK)
 			v.peer_next = bpf_ntohl(p->tcp_ack);
 	}
 	return bpf_map_update_elem(&flows, k, &v, BPF_ANY) ? -1 : 0;
+}
+
+/* Could a flow have this remote port? (see flow_rports) */
+static __always_inline int pc_rport_maybe(__be16 port)
+{
+	__u32 word = bpf_ntohs(port) / 64;
+	__u64 *bits = bpf_map_lookup_elem(&flow_rports, &word);
+
+	return bits && (*bits >> (bpf_ntohs(port) % 64)) & 1;
 }
 
 /* Is seq within PC_TCP_SEQ_WINDOW of what the server expects next? */
@@ -163,7 +183,8 @@ static __always_inline int pc_tcp_in_window(const struct pc_flow_val *v,
  * An inbound TCP packet on flow v. Returns 0 when it fits the flow (and
  * updates the state), -1 when it does not: then the flow is unchanged.
  *   SYN-SENT: only a SYN-ACK or RST that acknowledges the server's SYN.
- *   Later: no new SYN; RST and FIN only within the sequence window.
+ *   Later: no new SYN (an inbound pure SYN never gets here: the program
+ *   skips the table for it); RST and FIN only within the sequence window.
  */
 static __always_inline int pc_tcp_ingress(struct pc_flow_val *v,
 					  const struct pc_pkt *p)

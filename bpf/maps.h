@@ -28,6 +28,21 @@ struct {
 } flows SEC(".maps");
 
 /*
+ * flow_rports: a bitmap of the remote ports of the server's flows, so an
+ * inbound packet from a port no flow ever used skips the flow table (a
+ * flood from random ports then costs one cached load, not a hash miss).
+ * Written by: tc egress and the loader (adoption) when they create a flow;
+ * bits are never cleared. Read by: XDP ingress. Key: __u32 word (port /
+ * 64). Value: __u64 bits.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 65536 / 64);
+	__type(key, __u32);
+	__type(value, __u64);
+} flow_rports SEC(".maps");
+
+/*
  * frags: datagrams whose first fragment passed, so their later fragments
  * (which carry no ports) may pass too. Written by: both programs when a
  * first fragment passes. Read by: both programs for later fragments.

@@ -145,7 +145,11 @@ static __always_inline __u32 pc_ingress_decide(struct xdp_md *ctx,
 	 * server does not reach its own or loopback addresses through this
 	 * interface), so the established path needs one hash lookup only.
 	 */
-	if (!pc_flow_key(p, 0, &key)) {
+	/* An inbound pure SYN never belongs to a flow of the server (no
+	 * simultaneous open): it skips the table, which a SYN flood from
+	 * random sources would otherwise walk on every packet. */
+	if (!(p->l4proto == IPPROTO_TCP && pc_tcp_is_syn(p)) &&
+	    !pc_flow_key(p, 0, &key) && pc_rport_maybe(key.rport)) {
 		flow = pc_flow_lookup(pol, &key, now, &scratch);
 		if (flow) {
 			if (p->l4proto == IPPROTO_TCP) {

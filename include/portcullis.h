@@ -22,7 +22,7 @@
 #define PC_MAX_IPV6_EXT_HDRS 6 /* extension headers walked before L4 */
 #define PC_MAX_SSH_PORTS 4
 #define PC_MAX_RULES 256 /* named policy rules, ids 1..PC_MAX_RULES-1 */
-#define PC_MAX_ALLOW_ENTRIES 65536 /* per family, both slots together */
+#define PC_MAX_ALLOW_ENTRIES 262144 /* per family, both slots together */
 #define PC_DEFAULT_FLOWS 65536
 #define PC_MAX_LOCAL_ADDRS 64
 #define PC_NAME_LEN 48

@@ -58,6 +58,18 @@ static __u32 allow_rule(const struct pc_maps *m, __u8 slot, int family,
 	return 0;
 }
 
+/* Let ingress look this remote port up (the flow_rports bitmap). */
+static void mark_rport(const struct pc_maps *m, __be16 port)
+{
+	__u32 word = ntohs(port) / 64;
+	__u64 bits;
+
+	if (bpf_map_lookup_elem(m->flow_rports, &word, &bits))
+		return;
+	bits |= 1ULL << (ntohs(port) % 64);
+	bpf_map_update_elem(m->flow_rports, &word, &bits, BPF_ANY);
+}
+
 static int adopt_one(const struct pc_maps *m, __u8 slot, __u8 proto,
 		     const struct inet_diag_msg *d)
 {
@@ -78,7 +90,10 @@ static int adopt_one(const struct pc_maps *m, __u8 slot, __u8 proto,
 	if (!v.rule_id)
 		return 0;
 	v.created_ns = v.seen_ns = now_ns();
-	return bpf_map_update_elem(m->flows, &k, &v, BPF_NOEXIST) == 0;
+	if (bpf_map_update_elem(m->flows, &k, &v, BPF_NOEXIST))
+		return 0;
+	mark_rport(m, k.rport);
+	return 1;
 }
 
 /* One sock_diag dump of established sockets of a family and protocol. */

@@ -117,7 +117,7 @@ static int insert_entry(const struct pc_prefix *pfx, __u8 proto, __u16 port,
 
 		pc_prefix_str(pfx, buf, sizeof(buf));
 		pc_err("the allowlist holds at most "
-		       "65536 entries per family; use prefixes or fewer ports",
+		       "262144 entries per family; use prefixes or fewer ports",
 		       "adding allowlist entry %s proto %u port %u failed: %s",
 		       buf, proto, port, strerror(errno));
 		return -1;

@@ -165,6 +165,7 @@ static void maps_from_skel(struct portcullis *s, struct pc_maps *m)
 	m->rules = bpf_map__fd(s->maps.rules);
 	m->info = bpf_map__fd(s->maps.info);
 	m->log_stats = bpf_map__fd(s->maps.log_stats);
+	m->flow_rports = bpf_map__fd(s->maps.flow_rports);
 }
 
 int pc_up(const struct pc_up_opts *o)

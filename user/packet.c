@@ -26,6 +26,61 @@ static uint8_t *put(uint8_t **p, const void *src, size_t len)
 static size_t ip4_build(const struct pkt_spec *s, uint8_t *p);
 static size_t ip6_build(const struct pkt_spec *s, uint8_t *p);
 
+/* Internet checksum (RFC 1071) helpers. */
+static uint32_t sum16(const void *data, size_t len, uint32_t sum)
+{
+	const uint8_t *b = data;
+
+	for (; len > 1; len -= 2, b += 2)
+		sum += (b[0] << 8) | b[1];
+	if (len)
+		sum += b[0] << 8;
+	return sum;
+}
+
+static uint16_t fold(uint32_t sum)
+{
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return htons(~sum & 0xffff);
+}
+
+/* Fill the L4 checksum of a whole (unfragmented) datagram. */
+static void l4_csum(const struct pkt_spec *s, const void *saddr,
+		    const void *daddr, uint8_t *l4, size_t len)
+{
+	size_t alen = s->family == AF_INET ? 4 : 16;
+	uint32_t sum = 0;
+	int off;
+
+	switch (s->proto) {
+	case IPPROTO_TCP:
+		off = 16;
+		break;
+	case IPPROTO_UDP:
+		off = 6;
+		break;
+	case IPPROTO_ICMP:
+		off = 2;
+		break;
+	case 58: /* ICMPv6 */
+		off = 2;
+		break;
+	default:
+		return;
+	}
+	if (len < (size_t)off + 2)
+		return;
+	l4[off] = l4[off + 1] = 0;
+	if (s->proto != IPPROTO_ICMP) { /* pseudo header */
+		sum = sum16(saddr, alen, sum);
+		sum = sum16(daddr, alen, sum);
+		sum += s->proto + (uint32_t)len;
+	}
+	sum = sum16(l4, len, sum);
+	memcpy(l4 + off, &(uint16_t){ fold(sum) }, 2);
+}
+
 static size_t l4_build(const struct pkt_spec *s, uint8_t *p)
 {
 	uint8_t *start = p;
@@ -89,6 +144,9 @@ static size_t ip4_build(const struct pkt_spec *s, uint8_t *p)
 	l4 = s->frag_offset ? (memset(ip + 1, 0xcd, 64), 64) :
 			      l4_build(s, (uint8_t *)(ip + 1));
 	ip->tot_len = htons(sizeof(*ip) + l4);
+	if (!s->frag_offset && !s->more_frags)
+		l4_csum(s, &ip->saddr, &ip->daddr, (uint8_t *)(ip + 1), l4);
+	ip->check = fold(sum16(ip, sizeof(*ip), 0));
 	return sizeof(*ip) + l4;
 }
 
@@ -122,6 +180,8 @@ static size_t ip6_build(const struct pkt_spec *s, uint8_t *p)
 		l4 = 64;
 	} else {
 		l4 = l4_build(s, q);
+		if (!s->more_frags)
+			l4_csum(s, &ip6->saddr, &ip6->daddr, q, l4);
 	}
 	q += l4;
 	ip6->payload_len = htons(q - (uint8_t *)(ip6 + 1));

@@ -14,7 +14,7 @@
 
 const char *const pc_map_names[PC_N_MAPS] = {
 	"flows",       "allow4",   "allow6", "policy_cfg", "active",
-	"local_addrs", "counters", "rules",  "info",	   "log_stats",
+	"local_addrs", "counters", "rules",  "info", "log_stats", "flow_rports",
 };
 
 int pc_bpffs_ensure(void)

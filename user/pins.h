@@ -26,11 +26,12 @@ struct pc_maps {
 	int rules;
 	int info;
 	int log_stats;
+	int flow_rports;
 };
 
 /* Names of the pinned maps, in struct pc_maps order. */
 extern const char *const pc_map_names[];
-#define PC_N_MAPS 10
+#define PC_N_MAPS 11
 
 /* Mount bpffs at /sys/fs/bpf when it is not there. */
 int pc_bpffs_ensure(void);

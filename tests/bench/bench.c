@@ -105,6 +105,111 @@ static int log_cost(struct harness *h)
 	return 0;
 }
 
+/* Fill the flow table up to n entries (UDP flows to 198.51.100.0/16). */
+static int fill_flows(struct harness *h, long n)
+{
+	long have = h_flow_count(h);
+
+	for (long i = have; i < n; i++) {
+		struct pc_flow_key k = { .family = AF_INET,
+					 .proto = IPPROTO_UDP,
+					 .lport = htons(1024 + i % 60000),
+					 .rport = htons(7844) };
+		struct pc_flow_val v = { .state = PC_FS_ESTABLISHED,
+					 .rule_id = 1,
+					 .seen_ns = ~0ULL >> 2 };
+
+		inet_pton(AF_INET, SRV4, k.laddr);
+		k.raddr[0] = htonl(0xc6330000 | (i / 60000) << 8 |
+				   (i % 60000) % 251);
+		if (bpf_map_update_elem(h->m.flows, &k, &v, BPF_ANY))
+			return -1;
+	}
+	return 0;
+}
+
+/* Add n /32 allowlist entries for 10.x.y.z (never the test traffic). */
+static int fill_allow(struct harness *h, long from, long n)
+{
+	struct pc_active act;
+	struct pc_allow_val v = { .rule_id = 1 };
+	__u32 zero = 0;
+
+	if (bpf_map_lookup_elem(h->m.active, &zero, &act))
+		return -1;
+	for (long i = from; i < n; i++) {
+		struct pc_allow4_key k = {
+			.prefixlen = PC_ALLOW_HDR_BITS + 32,
+			.slot = act.slot,
+			.proto = IPPROTO_TCP,
+			.port = htons(443),
+			.addr = htonl(0x0a000000 | i),
+		};
+		if (bpf_map_update_elem(h->m.allow4, &k, &v, BPF_ANY))
+			return -1;
+	}
+	return 0;
+}
+
+/*
+ * Scaling: the established path as the flow table grows, and the
+ * established and new-flow-denied paths as the allowlist grows.
+ * CSV: dimension,size,path,ns_per_packet
+ */
+static int scaling(const char *csv_path)
+{
+	static const long flow_sizes[] = { 1000, 10000, 100000, 1000000 };
+	static const long allow_sizes[] = { 10, 1000, 10000, 100000 };
+	struct pkt_spec est = { .family = AF_INET, .src = EDGE4, .dst = SRV4,
+				.proto = IPPROTO_UDP, .sport = 7844,
+				.dport = 40000 };
+	struct pkt_spec est_out = { .family = AF_INET, .src = SRV4,
+				    .dst = EDGE4, .proto = IPPROTO_UDP,
+				    .sport = 40000, .dport = 7844 };
+	struct pkt_spec denied = { .family = AF_INET, .src = SRV4,
+				   .dst = OUT4, .proto = IPPROTO_TCP,
+				   .sport = 40001, .dport = 443,
+				   .tcp_flags = 0x02 };
+	struct harness h = { .group = "scaling" };
+	FILE *csv = fopen(csv_path, "w");
+	int rv;
+
+	if (!csv || h_setup(&h, NULL, 1 << 21) || h_run(&h, true, &est_out))
+		return 1;
+	fprintf(csv, "dimension,size,path,ns_per_packet\n");
+	printf("%-12s %9s  %-28s %8s\n", "DIMENSION", "SIZE", "PATH", "NS/PKT");
+	for (size_t i = 0; i < 4; i++) {
+		double ns;
+
+		if (fill_flows(&h, flow_sizes[i]))
+			return 1;
+		ns = ns_per_pkt(h.xdp_fd, &est, &rv);
+		printf("%-12s %9ld  %-28s %8.1f\n", "flows", flow_sizes[i],
+		       "in: established", ns);
+		fprintf(csv, "flows,%ld,in: established,%.1f\n", flow_sizes[i],
+			ns);
+	}
+	for (size_t i = 0; i < 4; i++) {
+		double e, d;
+
+		if (fill_allow(&h, i ? allow_sizes[i - 1] : 0, allow_sizes[i]))
+			return 1;
+		e = ns_per_pkt(h.tc_fd, &est_out, &rv);
+		d = ns_per_pkt(h.tc_fd, &denied, &rv);
+		printf("%-12s %9ld  %-28s %8.1f\n", "allowlist", allow_sizes[i],
+		       "out: established", e);
+		printf("%-12s %9ld  %-28s %8.1f\n", "allowlist", allow_sizes[i],
+		       "out: new flow denied", d);
+		fprintf(csv, "allowlist,%ld,out: established,%.1f\n",
+			allow_sizes[i], e);
+		fprintf(csv, "allowlist,%ld,out: new flow denied,%.1f\n",
+			allow_sizes[i], d);
+	}
+	fclose(csv);
+	h_teardown(&h);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *csv_path = argc > 1 ? argv[1] : "build/bench/bench.csv";
@@ -121,6 +226,8 @@ int main(int argc, char **argv)
 	}
 	if (argc > 1 && !strcmp(argv[1], "--log-cost"))
 		return h_setup(&h, NULL, 0) ? 1 : log_cost(&h);
+	if (argc > 2 && !strcmp(argv[1], "--scaling"))
+		return scaling(argv[2]);
 	ref = bench_ref__open_and_load();
 	if (!ref || h_setup(&h, NULL, 0) || h_setup(&hnew, NULL, 0) ||
 	    force_new_flows(&hnew)) {

@@ -26,6 +26,7 @@ static void maps_of(struct portcullis *s, struct pc_maps *m)
 	m->rules = bpf_map__fd(s->maps.rules);
 	m->info = bpf_map__fd(s->maps.info);
 	m->log_stats = bpf_map__fd(s->maps.log_stats);
+	m->flow_rports = bpf_map__fd(s->maps.flow_rports);
 }
 
 static int add_local(struct harness *h, int family, const char *a)

@@ -105,9 +105,10 @@ static void tcp_states(struct harness *h, const struct fam *f)
 	t(h, f, "data in", false,
 	  seg(f, false, T, e, 51000, 7844, TH_ACK, 9001, 5001), true,
 	  PC_R_IN_ESTABLISHED, NULL);
+	/* An inbound pure SYN never consults the flow table. */
 	t(h, f, "SYN from the peer on an established flow drops", false,
 	  seg(f, false, T, e, 51000, 7844, TH_SYN, 123, 0), false,
-	  PC_R_IN_TCP_INVALID, NULL);
+	  PC_R_IN_DEFAULT_DROP, NULL);
 	t(h, f, "RST far off the window drops", false,
 	  seg(f, false, T, e, 51000, 7844, TH_RST, 9001 + (1u << 30), 0), false,
 	  PC_R_IN_TCP_INVALID, NULL);

@@ -18,7 +18,7 @@ const volatile __u32 tx_ifindex = 0;
 /* RFC 1624: HC' = ~(~HC + ~m + m') for one 16-bit word. */
 static __always_inline void csum_replace2(__u16 *sum, __u16 old, __u16 new)
 {
-	__u32 s = (__u16)~*sum + (__u16)~old + new;
+	__u32 s = (__u16) ~*sum + (__u16)~old + new;
 
 	s = (s & 0xffff) + (s >> 16);
 	s = (s & 0xffff) + (s >> 16);

@@ -9,6 +9,7 @@
 #include <bpf/bpf.h>
 #include "common.h"
 #include "flows.h"
+#include "format.h"
 #include "pins.h"
 #include "portcullis.h"
 
@@ -31,33 +32,6 @@ static __u64 now_ns(void)
 	/* the programs use bpf_ktime_get_coarse_ns() */
 	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
 	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
-
-static const char *proto_name(__u8 p)
-{
-	switch (p) {
-	case IPPROTO_TCP:
-		return "tcp";
-	case IPPROTO_UDP:
-		return "udp";
-	case IPPROTO_ICMP:
-		return "icmp";
-	case IPPROTO_ICMPV6:
-		return "icmp6";
-	}
-	return "?";
-}
-
-static void endpoint(char *buf, size_t len, __u8 family, const __be32 *addr,
-		     __be16 port)
-{
-	char a[INET6_ADDRSTRLEN];
-
-	inet_ntop(family, addr, a, sizeof(a));
-	if (family == AF_INET6)
-		snprintf(buf, len, "[%s]:%u", a, ntohs(port));
-	else
-		snprintf(buf, len, "%s:%u", a, ntohs(port));
 }
 
 static __u64 timeout_of(const struct pc_config *c, const struct pc_flow_key *k,
@@ -118,10 +92,10 @@ static int flows_one(const char *netns, const char *ifname, const char *dir,
 			meta.name[PC_NAME_LEN - 1] = '\0';
 			rule = meta.name;
 		}
-		endpoint(local, sizeof(local), key.family, key.laddr,
-			 key.lport);
-		endpoint(remote, sizeof(remote), key.family, key.raddr,
-			 key.rport);
+		pc_fmt_endpoint(local, sizeof(local), key.family, key.laddr,
+				key.lport, key.proto);
+		pc_fmt_endpoint(remote, sizeof(remote), key.family, key.raddr,
+				key.rport, key.proto);
 		age = (now - v.created_ns) / 1e9;
 		idle = (now - v.seen_ns) / 1e9;
 		if (w->arr) {
@@ -130,15 +104,15 @@ static int flows_one(const char *netns, const char *ifname, const char *dir,
 				json_pack(
 					"{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:f, s:f, s:b}",
 					"netns", netns, "iface", ifname,
-					"proto", proto_name(key.proto), "local",
-					local, "remote", remote, "state", state,
-					"rule", rule, "age_s", age, "idle_s",
-					idle, "adopted",
+					"proto", pc_proto_name(key.proto),
+					"local", local, "remote", remote,
+					"state", state, "rule", rule, "age_s",
+					age, "idle_s", idle, "adopted",
 					!!(v.flags & PC_FF_ADOPTED)));
 		} else {
 			printf("%-6s %-46s %-46s %-12s %7.0fs %7.0fs %s%s\n",
-			       proto_name(key.proto), local, remote, state, age,
-			       idle, rule,
+			       pc_proto_name(key.proto), local, remote, state,
+			       age, idle, rule,
 			       v.flags & PC_FF_ADOPTED ? " (adopted)" : "");
 		}
 	}

@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,4 +72,37 @@ int pc_json_print(json_t *j)
 	putchar('\n');
 	json_decref(j);
 	return err;
+}
+
+const char *pc_proto_name(uint8_t p)
+{
+	switch (p) {
+	case IPPROTO_TCP:
+		return "tcp";
+	case IPPROTO_UDP:
+		return "udp";
+	case IPPROTO_ICMP:
+		return "icmp";
+	case IPPROTO_ICMPV6:
+		return "icmp6";
+	case 0:
+		return "-";
+	}
+	return "ip";
+}
+
+void pc_fmt_endpoint(char *buf, size_t len, uint8_t family, const void *addr,
+		     uint16_t port_be, uint8_t proto)
+{
+	char a[INET6_ADDRSTRLEN] = "-";
+	bool ports = proto == IPPROTO_TCP || proto == IPPROTO_UDP;
+
+	if (family)
+		inet_ntop(family, addr, a, sizeof(a));
+	if (!ports)
+		snprintf(buf, len, "%s", a);
+	else if (family == AF_INET6)
+		snprintf(buf, len, "[%s]:%u", a, ntohs(port_be));
+	else
+		snprintf(buf, len, "%s:%u", a, ntohs(port_be));
 }

@@ -4,6 +4,7 @@
 #define PC_FORMAT_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <jansson.h>
 
@@ -13,6 +14,12 @@ const char *pc_fmt_bytes(char *buf, uint64_t n);
 /* Colour escape, or "" when stdout is not a terminal, NO_COLOR or JSON. */
 void pc_color_init(bool json);
 const char *pc_color(const char *which); /* "green", "red", "dim", "reset" */
+/* "tcp", "udp", "icmp", "icmp6", "-" (no L4) or "ip". */
+const char *pc_proto_name(uint8_t proto);
+/* "192.0.2.1:80", "[2001:db8::1]:80", or the address alone for protocols
+ * without ports. addr: network order, IPv4 in the first 4 bytes. */
+void pc_fmt_endpoint(char *buf, size_t len, uint8_t family, const void *addr,
+		     uint16_t port_be, uint8_t proto);
 /* Print j (and free it): indented, with a final newline. */
 int pc_json_print(json_t *j);
 

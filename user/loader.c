@@ -153,21 +153,6 @@ static int pin_all(struct portcullis *skel, const char *dir, int xdp_link_fd)
 	return bpf_obj_pin(xdp_link_fd, path);
 }
 
-static void maps_from_skel(struct portcullis *s, struct pc_maps *m)
-{
-	m->flows = bpf_map__fd(s->maps.flows);
-	m->allow4 = bpf_map__fd(s->maps.allow4);
-	m->allow6 = bpf_map__fd(s->maps.allow6);
-	m->policy_cfg = bpf_map__fd(s->maps.policy_cfg);
-	m->active = bpf_map__fd(s->maps.active);
-	m->local_addrs = bpf_map__fd(s->maps.local_addrs);
-	m->counters = bpf_map__fd(s->maps.counters);
-	m->rules = bpf_map__fd(s->maps.rules);
-	m->info = bpf_map__fd(s->maps.info);
-	m->log_stats = bpf_map__fd(s->maps.log_stats);
-	m->flow_rports = bpf_map__fd(s->maps.flow_rports);
-}
-
 int pc_up(const struct pc_up_opts *o)
 {
 	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .attach_point = BPF_TC_EGRESS);
@@ -226,7 +211,8 @@ int pc_up(const struct pc_up_opts *o)
 		       "loading the BPF programs failed: %s", strerror(-err));
 		goto cleanup;
 	}
-	maps_from_skel(skel, &m);
+	if (pc_maps_from_obj(skel->obj, &m))
+		goto cleanup;
 	if (pc_policy_apply(&m, &pol))
 		goto cleanup;
 	if (pc_gc_arm(skel)) {

@@ -15,6 +15,7 @@
 #include <bpf/libbpf.h>
 #include "common.h"
 #include "counters.h"
+#include "format.h"
 #include "log.h"
 #include "pcap_out.h"
 #include "pins.h"
@@ -49,39 +50,6 @@ static void on_signal(int sig)
 	stop = 1;
 }
 
-static const char *proto_name(__u8 p)
-{
-	switch (p) {
-	case IPPROTO_TCP:
-		return "tcp";
-	case IPPROTO_UDP:
-		return "udp";
-	case IPPROTO_ICMP:
-		return "icmp";
-	case IPPROTO_ICMPV6:
-		return "icmp6";
-	case 0:
-		return "-";
-	}
-	return "ip";
-}
-
-static void endpoint(char *buf, size_t len, __u8 family, const __be32 *a,
-		     __be16 port, __u8 proto)
-{
-	char s[INET6_ADDRSTRLEN] = "-";
-	bool ports = proto == IPPROTO_TCP || proto == IPPROTO_UDP;
-
-	if (family)
-		inet_ntop(family, a, s, sizeof(s));
-	if (!ports)
-		snprintf(buf, len, "%s", s);
-	else if (family == AF_INET6)
-		snprintf(buf, len, "[%s]:%u", s, ntohs(port));
-	else
-		snprintf(buf, len, "%s:%u", s, ntohs(port));
-}
-
 static void print_event(const struct source *src, const struct pc_event *ev,
 			__s64 mono_to_real_ns, bool json)
 {
@@ -101,16 +69,17 @@ static void print_event(const struct source *src, const struct pc_event *ev,
 
 	gmtime_r(&secs, &tm);
 	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
-	endpoint(from, sizeof(from), ev->family, ev->saddr, ev->sport,
-		 ev->l4proto);
-	endpoint(to, sizeof(to), ev->family, ev->daddr, ev->dport, ev->l4proto);
+	pc_fmt_endpoint(from, sizeof(from), ev->family, ev->saddr, ev->sport,
+			ev->l4proto);
+	pc_fmt_endpoint(to, sizeof(to), ev->family, ev->daddr, ev->dport,
+			ev->l4proto);
 	if (json) {
 		json_t *j = json_pack(
 			"{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:i}",
 			"time", when, "netns", src->netns, "iface", src->ifname,
 			"direction", pc_dir_str(ev->dir), "event", what,
 			"reason", reason, "rule", rule, "proto",
-			proto_name(ev->l4proto), "from", from, "to", to,
+			pc_proto_name(ev->l4proto), "from", from, "to", to,
 			"length", (int)ev->pkt_len);
 
 		json_object_set_new(j, "time_ns",
@@ -122,7 +91,7 @@ static void print_event(const struct source *src, const struct pc_event *ev,
 		printf("%s.%06lldZ %-10s %-8s %-7s %-8s %-20s %-16s %-5s %s -> %s len %u\n",
 		       when, (long long)(real % 1000000000LL) / 1000,
 		       src->ifname, src->netns, pc_dir_str(ev->dir), what,
-		       reason, rule, proto_name(ev->l4proto), from, to,
+		       reason, rule, pc_proto_name(ev->l4proto), from, to,
 		       ev->pkt_len);
 	}
 	fflush(stdout);

@@ -9,12 +9,14 @@
 #include <unistd.h>
 #include <linux/magic.h>
 #include <bpf/bpf.h>
+#include <bpf/libbpf.h>
 #include "common.h"
 #include "pins.h"
 
 const char *const pc_map_names[PC_N_MAPS] = {
-	"flows",       "allow4",   "allow6", "policy_cfg", "active",
-	"local_addrs", "counters", "rules",  "info", "log_stats", "flow_rports",
+	"flows",  "allow4",	 "allow6",	"policy_cfg",
+	"active", "local_addrs", "counters",	"rules",
+	"info",	  "log_stats",	 "flow_rports",
 };
 
 int pc_bpffs_ensure(void)
@@ -36,6 +38,21 @@ void pc_pin_dir(char *buf, size_t len, const char *netns, const char *ifname)
 {
 	snprintf(buf, len, "%s/%s/%s", PC_PIN_ROOT, netns ? netns : PC_HOST_NS,
 		 ifname);
+}
+
+int pc_maps_from_obj(struct bpf_object *obj, struct pc_maps *m)
+{
+	int *fds = (int *)m;
+
+	for (int i = 0; i < PC_N_MAPS; i++) {
+		struct bpf_map *map =
+			bpf_object__find_map_by_name(obj, pc_map_names[i]);
+
+		fds[i] = map ? bpf_map__fd(map) : -1;
+		if (fds[i] < 0)
+			return -1;
+	}
+	return 0;
 }
 
 int pc_maps_open(const char *dir, struct pc_maps *m)

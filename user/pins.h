@@ -36,6 +36,9 @@ extern const char *const pc_map_names[];
 /* Mount bpffs at /sys/fs/bpf when it is not there. */
 int pc_bpffs_ensure(void);
 void pc_pin_dir(char *buf, size_t len, const char *netns, const char *ifname);
+struct bpf_object;
+/* The fds of a loaded object's maps (not dup'ed); -1 if one is missing. */
+int pc_maps_from_obj(struct bpf_object *obj, struct pc_maps *m);
 /* Open every pinned map of dir; -1 with errno when it is not up. */
 int pc_maps_open(const char *dir, struct pc_maps *m);
 void pc_maps_close(struct pc_maps *m);

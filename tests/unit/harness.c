@@ -14,21 +14,6 @@
 #include "policy.h"
 #include "trace.h"
 
-static void maps_of(struct portcullis *s, struct pc_maps *m)
-{
-	m->flows = bpf_map__fd(s->maps.flows);
-	m->allow4 = bpf_map__fd(s->maps.allow4);
-	m->allow6 = bpf_map__fd(s->maps.allow6);
-	m->policy_cfg = bpf_map__fd(s->maps.policy_cfg);
-	m->active = bpf_map__fd(s->maps.active);
-	m->local_addrs = bpf_map__fd(s->maps.local_addrs);
-	m->counters = bpf_map__fd(s->maps.counters);
-	m->rules = bpf_map__fd(s->maps.rules);
-	m->info = bpf_map__fd(s->maps.info);
-	m->log_stats = bpf_map__fd(s->maps.log_stats);
-	m->flow_rports = bpf_map__fd(s->maps.flow_rports);
-}
-
 static int add_local(struct harness *h, int family, const char *a)
 {
 	struct pc_addr_key k = { .family = family };
@@ -80,7 +65,8 @@ int h_setup(struct harness *h, const char *policy_yaml, uint32_t flow_max)
 	h->skel->rodata->gc_interval_ns = H_GC_INTERVAL_NS;
 	if (portcullis__load(h->skel))
 		goto fail;
-	maps_of(h->skel, &h->m);
+	if (pc_maps_from_obj(h->skel->obj, &h->m))
+		goto fail;
 	h->xdp_fd = bpf_program__fd(h->skel->progs.pc_ingress);
 	h->tc_fd = bpf_program__fd(h->skel->progs.pc_egress);
 	if (pc_policy_apply(&h->m, &pol) || pc_gc_arm(h->skel))

@@ -42,3 +42,23 @@ int ref_lookup(struct xdp_md *ctx)
 	__builtin_memcpy(k.raddr, p.saddr, 16);
 	return bpf_map_lookup_elem(&ref_flows, &k) ? XDP_PASS : XDP_DROP;
 }
+
+/* The same reference on the tc hook, for the egress paths. */
+SEC("tc")
+int ref_lookup_tc(struct __sk_buff *skb)
+{
+	void *data = (void *)(long)skb->data;
+	void *data_end = (void *)(long)skb->data_end;
+	struct pc_flow_key k = {};
+	struct pc_pkt p = {};
+
+	if (parse_packet(data, data_end, &p) < 0)
+		return 2; /* TC_ACT_SHOT */
+	k.family = p.family;
+	k.proto = p.l4proto;
+	k.lport = p.sport;
+	k.rport = p.dport;
+	__builtin_memcpy(k.laddr, p.saddr, 16);
+	__builtin_memcpy(k.raddr, p.daddr, 16);
+	return bpf_map_lookup_elem(&ref_flows, &k) ? 0 : 2;
+}

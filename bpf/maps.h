@@ -218,6 +218,101 @@ struct {
 } log_stats SEC(".maps");
 
 /*
+ * dyn_allow: addresses learned for the policy's hostnames.
+ * Written by: the resolver (user space) and XDP ingress (DNS snooping).
+ * Read by: tc egress, after a miss in the static allowlist; the CLI.
+ * Key: struct pc_dyn_key. Value: struct pc_dyn_val (expiry, rule, source).
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, PC_MAX_DYN);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct pc_dyn_key);
+	__type(value, struct pc_dyn_val);
+} dyn_allow SEC(".maps");
+
+/*
+ * dns_names: the hostnames whose DNS answers may add addresses.
+ * Written by: the loader. Read by: both programs (snooping).
+ * Key: __u32 FNV-1a of the lower-case wire name. Value: struct pc_dns_name.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, PC_MAX_NAMES);
+	__type(key, __u32);
+	__type(value, struct pc_dns_name);
+} dns_names SEC(".maps");
+
+/*
+ * dns_pending: queries for those names the server sent, so only a reply
+ * from the same resolver, to the same port, with the same ID and question
+ * is believed. Written by: tc egress. Read and deleted by: XDP ingress.
+ * Key: struct pc_dns_query_key. Value: struct pc_dns_query_val. LRU.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, struct pc_dns_query_key);
+	__type(value, struct pc_dns_query_val);
+} dns_pending SEC(".maps");
+
+/*
+ * dns_buf: per-CPU scratch copy of a DNS message being parsed.
+ * Written and read by: the snooping code only. Key: __u32 0.
+ */
+struct pc_dns_buf {
+	__u8 b[PC_DNS_BUF];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct pc_dns_buf);
+} dns_buf SEC(".maps");
+
+/*
+ * dns_stats: per-CPU snooping counters. Written by: both programs.
+ * Read by: the CLI (names). Key: __u32 0. Value: struct pc_dns_stats.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct pc_dns_stats);
+} dns_stats SEC(".maps");
+
+/*
+ * dns_reply_prog / dns_query_prog: the snooping programs, tail-called by
+ * the verdict programs. Written by: the loader (index 0). Key: __u32 0.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} dns_reply_prog SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} dns_query_prog SEC(".maps");
+
+/*
+ * names: the hostnames and their resolver state, for people.
+ * Written by: the loader and the resolver. Read by: the CLI (names).
+ * Key: __u32 name id. Value: struct pc_name_info.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, PC_MAX_NAMES);
+	__type(key, __u32);
+	__type(value, struct pc_name_info);
+} names SEC(".maps");
+
+/*
  * trace: the verdict of the last packet judged by the dry-run instance
  * (`portcullis trace`). Written by: the programs when dry_run is set.
  * Read by: the CLI right after BPF_PROG_TEST_RUN. Key: __u32 0.

@@ -93,6 +93,9 @@ struct pc_pkt {
 	__be32 daddr[4];
 	void *l3; /* start of the IP header */
 	void *l4; /* start of the L4 header */
+	__u32 l4_off; /* offset of the L4 header in the frame */
+	__u16 udp_len; /* UDP: the length field (host order) */
+	__u16 pad2;
 };
 
 static __always_inline int proto_is_vlan(__u16 h_proto)
@@ -268,6 +271,7 @@ static __always_inline int parse_l4(struct hdr_cursor *nh, void *data_end,
 			return PC_PARSE_MALFORMED;
 		p->sport = udp->source;
 		p->dport = udp->dest;
+		p->udp_len = bpf_ntohs(udp->len);
 		return PC_PARSE_OK;
 	case IPPROTO_ICMP:
 	case IPPROTO_ICMPV6:
@@ -363,6 +367,7 @@ static __always_inline int parse_packet(void *data, void *data_end,
 		return proto;
 
 	p->l4proto = proto;
+	p->l4_off = nh.pos - data;
 	return parse_l4(&nh, data_end, p);
 }
 

@@ -22,6 +22,7 @@
 #include "confirm.h"
 #include "counters.h"
 #include "log.h"
+#include "dns.h"
 
 #define TC_ACT_OK 0
 #define TC_ACT_SHOT 2
@@ -208,6 +209,9 @@ int pc_ingress(struct xdp_md *ctx)
 	if (act == PC_ACT_PASS && pkt.frag == PC_FRAG_FIRST)
 		pc_frag_note(&pkt, PC_DIR_INGRESS, now);
 	pc_log_xdp(ctx, &pol, &pkt, PC_DIR_INGRESS, reason, 0, bytes, now);
+	/* A DNS reply that passed: snooping runs in its own program. */
+	if (reason == PC_R_IN_ESTABLISHED && pc_dns_snoopable(&pkt, 0))
+		bpf_tail_call(ctx, &dns_reply_prog, 0);
 	return act == PC_ACT_PASS ? XDP_PASS : XDP_DROP;
 }
 
@@ -283,6 +287,13 @@ static __always_inline __u32 pc_egress_decide(struct __sk_buff *skb,
 		return PC_R_OUT_DHCP;
 
 	*rule = pc_allow_match(pol, p);
+	if (!*rule)
+		*rule = pc_dyn_match(p,
+				     p->l4proto == IPPROTO_TCP ||
+						     p->l4proto == IPPROTO_UDP ?
+					     p->dport :
+					     0,
+				     now);
 	if (!*rule) {
 		/* Audit mode lets it pass: track it so the replies do too. */
 		if (((pol->cfg->audit_mask >> PC_R_OUT_DEFAULT_DROP) & 1) &&
@@ -332,5 +343,8 @@ int pc_egress(struct __sk_buff *skb)
 	if (act == PC_ACT_PASS && pkt.frag == PC_FRAG_FIRST)
 		pc_frag_note(&pkt, PC_DIR_EGRESS, now);
 	pc_log_skb(skb, &pol, &pkt, PC_DIR_EGRESS, reason, rule, skb->len, now);
+	/* A DNS query that passed: remembered by its own program. */
+	if (act == PC_ACT_PASS && pc_dns_snoopable(&pkt, 1))
+		bpf_tail_call(skb, &dns_query_prog, 0);
 	return act == PC_ACT_PASS ? TC_ACT_OK : TC_ACT_SHOT;
 }

@@ -18,6 +18,7 @@
 #include "common.h"
 #include "loader.h"
 #include "lockout.h"
+#include "names.h"
 #include "netns.h"
 #include "pins.h"
 
@@ -90,6 +91,20 @@ static int attach_xdp(int prog_fd, int ifindex, bool force_generic, __u32 *mode)
 		*mode = PC_XDP_MODE_GENERIC;
 	}
 	return fd;
+}
+
+/* Put the DNS snooping programs where the verdict programs tail-call. */
+int pc_snoop_install(struct portcullis *skel)
+{
+	__u32 zero = 0;
+	int reply = bpf_program__fd(skel->progs.pc_dns_snoop_reply);
+	int query = bpf_program__fd(skel->progs.pc_dns_snoop_query);
+
+	if (bpf_map_update_elem(bpf_map__fd(skel->maps.dns_reply_prog), &zero,
+				&reply, BPF_ANY))
+		return -1;
+	return bpf_map_update_elem(bpf_map__fd(skel->maps.dns_query_prog),
+				   &zero, &query, BPF_ANY);
 }
 
 /* Arm the in-kernel flow collector (bpf/gc.h) by running it once. */
@@ -215,6 +230,12 @@ int pc_up(const struct pc_up_opts *o)
 		goto cleanup;
 	if (pc_policy_apply(&m, &pol))
 		goto cleanup;
+	if (pc_names_apply(&m, &pol) || pc_snoop_install(skel)) {
+		pc_err("run with -v",
+		       "writing the host names into the maps failed: %s",
+		       strerror(errno));
+		goto cleanup;
+	}
 	if (pc_gc_arm(skel)) {
 		pc_err("run with -v; the kernel needs bpf_timer (5.15+)",
 		       "arming the flow collector failed");

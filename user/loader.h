@@ -20,6 +20,8 @@ struct pc_up_opts {
 struct portcullis;
 /* Arm the in-kernel flow collector of a loaded skeleton. */
 int pc_gc_arm(struct portcullis *skel);
+/* Fill the tail-call slots of the DNS snooping programs. */
+int pc_snoop_install(struct portcullis *skel);
 
 /* Return PC_EXIT_* codes. */
 int pc_up(const struct pc_up_opts *o);

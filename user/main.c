@@ -11,6 +11,7 @@
 #include "show.h"
 #include "check.h"
 #include "flows.h"
+#include "names.h"
 #include "reload.h"
 #include "trace.h"
 #include "log.h"
@@ -45,6 +46,8 @@ static const char usage[] =
 	"         the kernel); --pcap writes the packets for tcpdump/Wireshark\n"
 	"  metrics [--textfile DIR]           Prometheus text format, to stdout or\n"
 	"         atomically to DIR/portcullis.prom (node_exporter textfile)\n"
+	"  names  [--iface IF] [--netns NAME] [--json]\n"
+	"         host names of the policy and the addresses learned for them\n"
 	"  check  [FILE]                      validate a policy, change nothing\n"
 	"  default-policy                     print the built-in policy\n"
 	"\n"
@@ -245,7 +248,7 @@ int main(int argc, char **argv)
 		return need_iface(&a, cmd) ? PC_EXIT_USAGE :
 					     pc_down(a.ifname, a.netns);
 	if (!strcmp(cmd, "status") || !strcmp(cmd, "stats") ||
-	    !strcmp(cmd, "flows")) {
+	    !strcmp(cmd, "flows") || !strcmp(cmd, "names")) {
 		struct pc_show_opts o = {
 			.ifname = a.ifname,
 			.netns = a.netns,
@@ -255,6 +258,8 @@ int main(int argc, char **argv)
 		};
 		if (cmd[0] == 'f')
 			return pc_cmd_flows(&o);
+		if (cmd[0] == 'n')
+			return pc_cmd_names(&o);
 		return cmd[4] == 'u' ? pc_cmd_status(&o) : pc_cmd_stats(&o);
 	}
 	if (!strcmp(cmd, "trace")) {

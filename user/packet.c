@@ -122,7 +122,10 @@ static size_t l4_build(const struct pkt_spec *s, uint8_t *p)
 			put(&p, in, n < hl + 8 ? n : hl + 8);
 		}
 	}
-	memset(p, 0xab, s->payload);
+	if (s->data)
+		memcpy(p, s->data, s->payload);
+	else
+		memset(p, 0xab, s->payload);
 	p += s->payload;
 	return p - start;
 }

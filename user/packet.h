@@ -28,7 +28,8 @@ struct pkt_spec {
 	bool more_frags;
 	uint8_t ext[PKT_MAX_EXT]; /* IPv6 extension header chain */
 	int n_ext;
-	size_t payload;
+	size_t payload; /* bytes after the L4 header */
+	const uint8_t *data; /* their content (NULL: filler) */
 	/* ICMP errors: the packet quoted (its IP header + 8 bytes of L4). */
 	const struct pkt_spec *inner;
 	size_t cut; /* bytes to cut off the end (truncation tests) */

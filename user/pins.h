@@ -27,11 +27,15 @@ struct pc_maps {
 	int info;
 	int log_stats;
 	int flow_rports;
+	int dyn_allow;
+	int dns_names;
+	int names;
+	int dns_stats;
 };
 
 /* Names of the pinned maps, in struct pc_maps order. */
 extern const char *const pc_map_names[];
-#define PC_N_MAPS 11
+#define PC_N_MAPS 15
 
 /* Mount bpffs at /sys/fs/bpf when it is not there. */
 int pc_bpffs_ensure(void);

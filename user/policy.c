@@ -166,6 +166,45 @@ static int parse_log(struct ctx *c, yaml_node_t *n, struct pc_policy *pol)
 	return err;
 }
 
+/* names: {ttl_floor: S, ttl_ceiling: S} for learned addresses. */
+static int parse_names(struct ctx *c, yaml_node_t *n, struct pc_policy *pol)
+{
+	yaml_node_pair_t *pr;
+	unsigned long v;
+	int err = 0;
+
+	if (n->type != YAML_MAPPING_NODE) {
+		diag_at(c, n, "names: expected {ttl_floor: S, ttl_ceiling: S}");
+		return -1;
+	}
+	for (pr = n->data.mapping.pairs.start; pr < n->data.mapping.pairs.top;
+	     pr++) {
+		yaml_node_t *k = node(c, pr->key), *val = node(c, pr->value);
+		const char *key = scalar(k);
+		uint32_t *dst = NULL;
+
+		if (key && !strcmp(key, "ttl_floor"))
+			dst = &pol->name_ttl_floor;
+		else if (key && !strcmp(key, "ttl_ceiling"))
+			dst = &pol->name_ttl_ceiling;
+		if (!dst) {
+			diag_at(c, k,
+				"unknown key '%s' in names (known: ttl_floor, ttl_ceiling)",
+				key ? key : "?");
+			err = -1;
+		} else if (parse_uint(c, val, key, 1, 7 * 86400, &v)) {
+			err = -1;
+		} else {
+			*dst = v;
+		}
+	}
+	if (!err && pol->name_ttl_floor > pol->name_ttl_ceiling) {
+		diag_at(c, n, "names: ttl_floor is above ttl_ceiling");
+		err = -1;
+	}
+	return err;
+}
+
 /* audit: true (every drop rule) or a list of drop rule names. */
 static int audit_item(struct ctx *c, yaml_node_t *n, void *arg)
 {
@@ -353,6 +392,8 @@ static int parse_root(struct ctx *c, yaml_node_t *root, struct pc_policy *pol)
 			err |= parse_timeouts(c, v, pol);
 		} else if (!strcmp(key, "flow_table")) {
 			err |= parse_flow_table(c, v, pol);
+		} else if (!strcmp(key, "names")) {
+			err |= parse_names(c, v, pol);
 		} else if (!strcmp(key, "log")) {
 			err |= parse_log(c, v, pol);
 		} else if (!strcmp(key, "audit")) {
@@ -374,7 +415,7 @@ static int parse_root(struct ctx *c, yaml_node_t *root, struct pc_policy *pol)
 			}
 		} else {
 			diag_at(c, k,
-				"unknown key '%s' (known: version, ssh, timeouts, flow_table, resolvers, audit, log, icmp_echo_in, dhcp_client, egress)",
+				"unknown key '%s' (known: version, ssh, timeouts, flow_table, resolvers, names, audit, log, icmp_echo_in, dhcp_client, egress)",
 				key);
 			err = -1;
 		}
@@ -400,6 +441,8 @@ static void set_defaults(struct pc_policy *pol)
 	pol->log_drops = true;
 	pol->log_rate = 100;
 	pol->log_burst = 200;
+	pol->name_ttl_floor = 30;
+	pol->name_ttl_ceiling = 86400;
 }
 
 int pc_policy_parse(const char *text, size_t len, struct pc_diag *diag,

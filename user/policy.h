@@ -35,7 +35,7 @@ struct pc_rule {
 	size_t n_to;
 	struct pc_port_range *ports; /* none: any port */
 	size_t n_ports;
-	char **hosts; /* names, kept for the resolver (not enforced yet) */
+	char **hosts; /* names: their DNS answers add addresses (dns.h) */
 	size_t n_hosts;
 	int line, column;
 	__u32 id; /* rule id (counter row), set when the policy is applied */
@@ -54,6 +54,7 @@ struct pc_policy {
 	bool log_drops; /* report drops to `portcullis log` */
 	bool log_new_flows; /* and new egress flows */
 	uint32_t log_rate, log_burst; /* events per second per CPU, bucket */
+	uint32_t name_ttl_floor, name_ttl_ceiling; /* seconds */
 	uint32_t flow_max;
 	uint32_t timeout_tcp_syn, timeout_tcp_est, timeout_tcp_fin,
 		timeout_tcp_close;

@@ -112,6 +112,42 @@ static int valid_name(const char *s)
 	return 1;
 }
 
+/* (protocol, port) pairs a rule allows: what a learned address opens. */
+static size_t rule_name_pairs(const struct pc_rule *r)
+{
+	size_t ports = 0;
+
+	for (size_t i = 0; i < r->n_ports; i++)
+		ports += r->ports[i].hi - r->ports[i].lo + 1;
+	if (!ports)
+		ports = 1;
+	return (!!(r->protos & PC_PROTO_TCP) + !!(r->protos & PC_PROTO_UDP)) *
+		       ports +
+	       !!(r->protos & PC_PROTO_ICMP);
+}
+
+/* Letters, digits, '-', '_' and dots; labels 1-63, all under 128. */
+static int valid_hostname(const char *s)
+{
+	size_t n = strlen(s), label = 0;
+
+	if (!n || n >= PC_HOSTNAME_LEN - 1 || s[0] == '.')
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == '.') {
+			if (!label)
+				return 0;
+			label = 0;
+			continue;
+		}
+		if (!isalnum((unsigned char)s[i]) && s[i] != '-' && s[i] != '_')
+			return 0;
+		if (++label > 63)
+			return 0;
+	}
+	return 1;
+}
+
 int parse_rule(struct ctx *c, yaml_node_t *n, void *arg)
 {
 	struct pc_policy *pol = arg;
@@ -188,6 +224,20 @@ int parse_rule(struct ctx *c, yaml_node_t *n, void *arg)
 		diag_at(c, n, "rule '%s': ports given but proto is only icmp",
 			r->name);
 		err = -1;
+	}
+	if (!err && r->enabled && r->n_hosts &&
+	    rule_name_pairs(r) > PC_MAX_RULE_PORTS) {
+		diag_at(c, n,
+			"rule '%s' names hosts: it may allow at most %d protocol/port pairs (it has %zu)",
+			r->name, PC_MAX_RULE_PORTS, rule_name_pairs(r));
+		err = -1;
+	}
+	for (size_t i = 0; !err && r->enabled && i < r->n_hosts; i++) {
+		if (!valid_hostname(r->hosts[i])) {
+			diag_at(c, n, "rule '%s': '%s' is not a host name",
+				r->name, r->hosts[i]);
+			err = -1;
+		}
 	}
 	if (!err && r->enabled && !r->n_to && !r->to_resolvers && !r->n_hosts) {
 		diag_at(c, n,

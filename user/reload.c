@@ -12,6 +12,7 @@
 #include "lockout.h"
 #include "netns.h"
 #include "pins.h"
+#include "names.h"
 #include "reload.h"
 
 static __u64 mono_ns(void)
@@ -126,6 +127,8 @@ int pc_reload(const struct pc_reload_opts *o)
 			cancel_rollback(dir);
 		goto out;
 	}
+	if (pc_names_apply(&m, &pol))
+		pc_warn("updating the host names failed: %s", strerror(errno));
 	if (pc_info_record_policy(&m, o->policy, digest, pol.n_rules))
 		pc_warn("recording the policy name for status failed");
 	printf("%s%s%s: reloaded, policy %s (sha256 %.12s), %zu rules",

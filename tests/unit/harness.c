@@ -13,6 +13,7 @@
 #include "loader.h"
 #include "policy.h"
 #include "trace.h"
+#include "names.h"
 
 static int add_local(struct harness *h, int family, const char *a)
 {
@@ -69,7 +70,8 @@ int h_setup(struct harness *h, const char *policy_yaml, uint32_t flow_max)
 		goto fail;
 	h->xdp_fd = bpf_program__fd(h->skel->progs.pc_ingress);
 	h->tc_fd = bpf_program__fd(h->skel->progs.pc_egress);
-	if (pc_policy_apply(&h->m, &pol) || pc_gc_arm(h->skel))
+	if (pc_policy_apply(&h->m, &pol) || pc_gc_arm(h->skel) ||
+	    pc_names_apply(&h->m, &pol) || pc_snoop_install(h->skel))
 		goto fail;
 	h->trace = pc_trace_load(skel_map_fd, h->skel);
 	if (!h->trace)

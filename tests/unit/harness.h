@@ -73,5 +73,6 @@ void test_policy_file(struct harness *h);
 void test_flow_table(struct harness *h);
 void test_state(struct harness *h);
 void test_policy_kernel(struct harness *h);
+void test_dns(struct harness *h);
 
 #endif /* PC_TEST_HARNESS_H */

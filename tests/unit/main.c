@@ -28,6 +28,7 @@ static const struct {
 	{ "egress", test_egress },
 	{ "state", test_state },
 	{ "flow-table", test_flow_table },
+	{ "dns", test_dns },
 	{ "policy-kernel", test_policy_kernel },
 	{ "policy", test_policy_file },
 };

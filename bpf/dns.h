@@ -1,0 +1,380 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * DNS snooping for hostname rules. Egress: a UDP query to port 53 for a
+ * name in dns_names is remembered (resolver, client port, ID, name).
+ * Ingress: a reply from that resolver to that port with that ID and the
+ * same question may add addresses to dyn_allow: the A/AAAA records owned
+ * by the question name, or by a CNAME target that follows from it, each
+ * for the rule's protocols and ports, with the TTL clamped to the policy's
+ * floor and ceiling. Loopback, link-local, multicast, unspecified and the
+ * server's own addresses are refused. The message is copied into a per-CPU
+ * buffer and read with masked offsets, so every access is bounded.
+ * Owners must be compression pointers (as every resolver sends them);
+ * anything else ends the walk. TCP DNS is left to the resolver loop.
+ */
+#ifndef PC_DNS_H
+#define PC_DNS_H
+
+#include "config.h"
+#include "maps.h"
+#include "parse.h"
+
+#define PC_DNS_PORT 53
+#define PC_DNS_MASK (PC_DNS_BUF - 1)
+#define PC_DNS_T_A 1
+#define PC_DNS_T_CNAME 5
+#define PC_DNS_T_AAAA 28
+#define PC_DNS_MAX_ACCEPTED 4 /* question + CNAME targets */
+#define FNV_OFFSET 2166136261u
+#define FNV_PRIME 16777619u
+
+static __always_inline struct pc_dns_stats *pc_dns_stats(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&dns_stats, &zero);
+}
+
+static __always_inline __u16 rd16(const __u8 *b, __u32 o)
+{
+	return (b[o & PC_DNS_MASK] << 8) | b[(o + 1) & PC_DNS_MASK];
+}
+
+/*
+ * Hash the question name at offset 12: FNV-1a over its lower-case wire
+ * bytes, up to the root label. Returns its length, or 0 when it is not a
+ * plain name within PC_DNS_MAX_WIRE bytes.
+ */
+static __always_inline int pc_dns_qname(struct pc_dns_buf *buf, __u32 len,
+					__u32 *hash)
+{
+	__u32 h = FNV_OFFSET;
+	int i;
+
+	if (!buf || !hash)
+		return 0;
+	/*
+	 * Length octets (1-63) never fall in 'A'-'Z', and no label of a real
+	 * name holds a zero byte, so the first zero is the root label.
+	 */
+	for (i = 0; i < PC_DNS_MAX_WIRE; i++) {
+		__u8 c;
+
+		if (12 + i >= len)
+			return 0;
+		c = buf->b[(12 + i) & PC_DNS_MASK];
+		if (c >= 'A' && c <= 'Z')
+			c += 'a' - 'A';
+		h = (h ^ c) * FNV_PRIME;
+		if (!c) {
+			*hash = h;
+			return i + 1;
+		}
+	}
+	return 0;
+}
+
+/* An answer that must not open anything: loopback, link-local, ... */
+static __always_inline int pc_dns_bad_addr(__u8 family, const __be32 *a)
+{
+	struct pc_addr_key k = { .family = family };
+	__u32 h = bpf_ntohl(a[0]);
+
+	if (family == AF_INET) {
+		if ((h >> 24) == 0 || (h >> 24) == 127 || (h >> 16) == 0xA9FE ||
+		    (h >> 28) == 0xE || h == 0xFFFFFFFF)
+			return 1;
+	} else {
+		if ((h >> 24) == 0xFF || (h & 0xFFC00000) == 0xFE800000)
+			return 1;
+		if (!a[0] && !a[1] && !a[2] && (!a[3] || a[3] == bpf_htonl(1)))
+			return 1;
+	}
+	__builtin_memcpy(k.addr, a, 16);
+	return bpf_map_lookup_elem(&local_addrs, &k) != NULL;
+}
+
+static __always_inline void pc_dns_learn(const struct pc_dns_name *n,
+					 __u8 family, const __be32 *addr,
+					 __u32 ttl, __u64 now)
+{
+	struct pc_dyn_val v = {
+		.rule_id = n->rule_id,
+		.name_id = n->name_id,
+		.source = PC_SRC_SNOOPED,
+	};
+	struct pc_dyn_key k = { .family = family };
+	int i;
+
+	if (ttl < n->ttl_floor)
+		ttl = n->ttl_floor;
+	if (ttl > n->ttl_ceiling)
+		ttl = n->ttl_ceiling;
+	v.expires_ns = now + ttl * 1000000000ULL;
+	__builtin_memcpy(k.addr, addr, 16);
+#pragma unroll
+	for (i = 0; i < PC_MAX_RULE_PORTS; i++) {
+		if (i >= n->n_ports)
+			break;
+		k.proto = n->proto[i];
+		k.port = n->port[i];
+		bpf_map_update_elem(&dyn_allow, &k, &v, BPF_ANY);
+	}
+}
+
+/* The per-CPU buffer a DNS message is copied into. */
+static __always_inline struct pc_dns_buf *pc_dns_buffer(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&dns_buf, &zero);
+}
+
+/*
+ * Egress: remember a query for an allowlisted name. off: where the DNS
+ * message starts in the packet. Global, so the verifier checks it once
+ * instead of once per verdict path that reaches it.
+ */
+static __always_inline int pc_dns_query(struct __sk_buff *skb,
+					const struct pc_pkt *p, __u64 now)
+{
+	struct pc_dns_query_key k = {};
+	struct pc_dns_query_val v = { .sent_ns = now };
+	struct pc_dns_stats *st;
+	struct pc_dns_buf *buf;
+	__u32 hash = 0;
+	__u64 n;
+	__u8 *b;
+
+	__u32 off = p->l4_off + sizeof(struct udphdr);
+	__u32 len = p->udp_len - sizeof(struct udphdr);
+
+	k.family = p->family;
+	if (len > PC_DNS_BUF)
+		len = PC_DNS_BUF;
+	n = len;
+	barrier_var(n); /* the verifier must see the bound on this register */
+	n &= 0x3ff;
+	if (n < 12 || n > PC_DNS_BUF)
+		return 0;
+	buf = pc_dns_buffer();
+	if (!buf)
+		return 0;
+	b = buf->b;
+	if (bpf_skb_load_bytes(skb, off & 0xffff, b, n))
+		return 0;
+	if ((b[2] & 0x80) || rd16(b, 4) != 1) /* a query, one question */
+		return 0;
+	if (!pc_dns_qname(buf, len, &hash) ||
+	    !bpf_map_lookup_elem(&dns_names, &hash))
+		return 0;
+	__builtin_memcpy(k.resolver, p->daddr, 16);
+	k.client_port = p->sport;
+	k.txid = bpf_htons(rd16(b, 0));
+	v.name_hash = hash;
+	bpf_map_update_elem(&dns_pending, &k, &v, BPF_ANY);
+	st = pc_dns_stats();
+	if (st)
+		st->queries++;
+	return 0;
+}
+
+static __always_inline int pc_dns_accepted(const __u32 *acc, __u32 n, __u32 off)
+{
+	int i;
+
+#pragma unroll
+	for (i = 0; i < PC_DNS_MAX_ACCEPTED; i++)
+		if (i < n && acc[i] == off)
+			return 1;
+	return 0;
+}
+
+/* State of the answer walk, shared by the bpf_loop iterations. */
+struct pc_dns_walk {
+	struct pc_dns_buf *buf;
+	struct pc_dns_name *n;
+	struct pc_dns_stats *st;
+	__u64 now;
+	__u32 len;
+	__u32 o; /* offset of the next record */
+	__u32 ancount;
+	__u32 n_acc;
+	__u32 acc[PC_DNS_MAX_ACCEPTED]; /* offsets of accepted owner names */
+};
+
+/*
+ * One answer record: CNAMEs owned by an accepted name add their target;
+ * A/AAAA owned by one are learned. A bpf_loop callback, so the verifier
+ * checks one iteration, not PC_DNS_MAX_ANSWERS of them. 1 stops the walk.
+ */
+static long pc_dns_answer(__u32 i, struct pc_dns_walk *w)
+{
+	__u32 owner, type, ttl, rdlen, o = w->o;
+	__be32 addr[4] = {};
+	__u8 *b;
+	int j;
+
+	if (!w->buf || !w->n || !w->st)
+		return 1;
+	b = w->buf->b;
+	if (i >= w->ancount || o + 12 > w->len)
+		return 1;
+	if ((b[o & PC_DNS_MASK] & 0xC0) != 0xC0)
+		return 1; /* owners are compression pointers */
+	owner = rd16(b, o) & 0x3FFF;
+	type = rd16(b, o + 2);
+	ttl = (rd16(b, o + 6) << 16) | rd16(b, o + 8);
+	rdlen = rd16(b, o + 10);
+	o += 12;
+	if (o + rdlen > w->len)
+		return 1;
+	w->o = o + rdlen;
+	if (!pc_dns_accepted(w->acc, w->n_acc, owner))
+		return 0;
+	if (type == PC_DNS_T_CNAME) {
+		if (w->n_acc >= PC_DNS_MAX_ACCEPTED)
+			return 0;
+		/* the target: here, or where its pointer goes */
+		if ((b[o & PC_DNS_MASK] & 0xC0) == 0xC0)
+			w->acc[w->n_acc & 3] = rd16(b, o) & 0x3FFF;
+		else
+			w->acc[w->n_acc & 3] = o;
+		w->n_acc++;
+		return 0;
+	}
+	if (!(type == PC_DNS_T_A && rdlen == 4) &&
+	    !(type == PC_DNS_T_AAAA && rdlen == 16))
+		return 0;
+	for (j = 0; j < 16; j++)
+		((__u8 *)addr)[j] = b[(o + j) & PC_DNS_MASK];
+	if (rdlen == 4)
+		addr[1] = addr[2] = addr[3] = 0;
+	if (pc_dns_bad_addr(rdlen == 4 ? AF_INET : AF_INET6, addr)) {
+		w->st->refused++;
+	} else {
+		pc_dns_learn(w->n, rdlen == 4 ? AF_INET : AF_INET6, addr, ttl,
+			     w->now);
+		w->st->learned++;
+	}
+	return 0;
+}
+
+/* Ingress: a reply to a remembered query may teach addresses. Global. */
+static __always_inline int pc_dns_reply(struct xdp_md *ctx,
+					const struct pc_pkt *p, __u64 now)
+{
+	struct pc_dns_query_key k = {};
+	struct pc_dns_walk w = {};
+	struct pc_dns_query_val *q;
+	struct pc_dns_stats *st;
+	struct pc_dns_name *n;
+	struct pc_dns_buf *buf;
+	__u32 hash = 0, qlen;
+	__u64 nb;
+	__u8 *b;
+
+	__u32 off = p->l4_off + sizeof(struct udphdr);
+	__u32 len = p->udp_len - sizeof(struct udphdr);
+
+	k.family = p->family;
+	if (len > PC_DNS_BUF)
+		len = PC_DNS_BUF;
+	nb = len;
+	barrier_var(nb); /* the verifier must see the bound on this register */
+	nb &= 0x3ff;
+	if (nb < 12 || nb > PC_DNS_BUF)
+		return 0;
+	buf = pc_dns_buffer();
+	st = pc_dns_stats();
+	if (!buf || !st)
+		return 0;
+	b = buf->b;
+	if (bpf_xdp_load_bytes(ctx, off & 0xffff, b, nb))
+		return 0;
+	__builtin_memcpy(k.resolver, p->saddr, 16);
+	k.client_port = p->dport;
+	k.txid = bpf_htons(rd16(b, 0));
+	q = bpf_map_lookup_elem(&dns_pending, &k);
+	qlen = pc_dns_qname(buf, len, &hash);
+	if (!q || !(b[2] & 0x80) || rd16(b, 4) != 1 || !qlen ||
+	    hash != q->name_hash) {
+		st->unmatched++;
+		return 0;
+	}
+	bpf_map_delete_elem(&dns_pending, &k);
+	n = bpf_map_lookup_elem(&dns_names, &hash);
+	if (!n || (b[3] & 0x0F)) /* unknown name, or an error rcode */
+		return 0;
+	w.buf = buf;
+	w.n = n;
+	w.st = st;
+	w.now = now;
+	w.len = len;
+	w.o = 12 + qlen + 4;
+	w.ancount = rd16(b, 6);
+	w.n_acc = 1;
+	w.acc[0] = 12;
+	bpf_loop(PC_DNS_MAX_ANSWERS, pc_dns_answer, &w, 0);
+	return 0;
+}
+
+/* Is p a UDP DNS message the snooping programs should read? */
+static __always_inline int pc_dns_snoopable(const struct pc_pkt *p, int egress)
+{
+	__be16 port = egress ? p->dport : p->sport;
+
+	return !dry_run && p->l4proto == IPPROTO_UDP &&
+	       port == bpf_htons(PC_DNS_PORT) && !p->frag &&
+	       p->udp_len >= sizeof(struct udphdr) + 12;
+}
+
+/*
+ * The snooping programs, reached by tail call from the verdict programs
+ * once a DNS packet has passed and been counted: their own stack and their
+ * own verifier budget, and no cost at all on every other packet.
+ */
+SEC("xdp")
+int pc_dns_snoop_reply(struct xdp_md *ctx)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	struct pc_pkt pkt = {};
+
+	if (parse_packet(data, data_end, &pkt) == PC_PARSE_OK &&
+	    pc_dns_snoopable(&pkt, 0))
+		pc_dns_reply(ctx, &pkt, bpf_ktime_get_coarse_ns());
+	return XDP_PASS;
+}
+
+SEC("tc")
+int pc_dns_snoop_query(struct __sk_buff *skb)
+{
+	void *data = (void *)(long)skb->data;
+	void *data_end = (void *)(long)skb->data_end;
+	struct pc_pkt pkt = {};
+
+	if (parse_packet(data, data_end, &pkt) == PC_PARSE_OK &&
+	    pc_dns_snoopable(&pkt, 1))
+		pc_dns_query(skb, &pkt, bpf_ktime_get_coarse_ns());
+	return 0; /* TC_ACT_OK */
+}
+
+/* Egress: the rule of a learned destination, or 0. */
+static __always_inline __u32 pc_dyn_match(const struct pc_pkt *p, __be16 port,
+					  __u64 now)
+{
+	struct pc_dyn_key k = { .family = p->family, .proto = p->l4proto };
+	struct pc_dyn_val *v;
+
+	__builtin_memcpy(k.addr, p->daddr, 16);
+	k.port = port;
+	v = bpf_map_lookup_elem(&dyn_allow, &k);
+	if (!v && port) {
+		k.port = 0;
+		v = bpf_map_lookup_elem(&dyn_allow, &k);
+	}
+	return v && now < v->expires_ns ? v->rule_id : 0;
+}
+
+#endif /* PC_DNS_H */

@@ -21,7 +21,7 @@ BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
 	-Ivmlinux/$(ARCH) -Iinclude
 CFLAGS ?= -g -O2
 CFLAGS += -Wall -Wextra -Werror -std=gnu11 $(INCLUDES)
-LDLIBS := -lbpf -lelf -lz -ljansson -lyaml -lcrypto -lpcap
+LDLIBS := -lbpf -lelf -lz -ljansson -lyaml -lcrypto -lpcap -lcares
 
 BPF_HDRS := $(wildcard bpf/*.h) include/portcullis.h
 SKEL := $(OUT)/portcullis.skel.h

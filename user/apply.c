@@ -24,6 +24,17 @@ static const struct {
 typedef int (*entry_fn)(const struct pc_prefix *pfx, __u8 proto, __u16 port,
 			__u32 rule_id, void *arg);
 
+/*
+ * A rule that names hosts has its listed addresses as seeds: they go to
+ * dyn_allow (names.c) until the resolver's first good answer replaces them,
+ * not to the static allowlist. Prefixes wider than one address stay static.
+ */
+bool pc_rule_seed(const struct pc_rule *r, const struct pc_prefix *p)
+{
+	return (r->n_hosts || r->n_srv) &&
+	       p->len == (p->family == AF_INET ? 32u : 128u);
+}
+
 static int rule_each_prefix(const struct pc_policy *pol,
 			    const struct pc_rule *r, __u32 rule_id, entry_fn fn,
 			    void *arg)
@@ -33,6 +44,9 @@ static int rule_each_prefix(const struct pc_policy *pol,
 	for (size_t i = 0; i < n_pfx; i++) {
 		const struct pc_prefix *p =
 			i < r->n_to ? &r->to[i] : &pol->resolvers[i - r->n_to];
+
+		if (i < r->n_to && pc_rule_seed(r, p))
+			continue;
 
 		for (size_t b = 0; b < PC_ARRAY_SIZE(proto_bits); b++) {
 			__u8 proto = proto_bits[b].proto;

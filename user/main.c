@@ -13,6 +13,7 @@
 #include "flows.h"
 #include "names.h"
 #include "reload.h"
+#include "resolve.h"
 #include "trace.h"
 #include "log.h"
 #include "metrics.h"
@@ -46,6 +47,9 @@ static const char usage[] =
 	"         the kernel); --pcap writes the packets for tcpdump/Wireshark\n"
 	"  metrics [--textfile DIR]           Prometheus text format, to stdout or\n"
 	"         atomically to DIR/portcullis.prom (node_exporter textfile)\n"
+	"  refresh --iface IF [--netns NAME]  resolve the policy's host names once\n"
+	"  run    --iface IF [--netns NAME]   keep them resolved (TTL-driven, for\n"
+	"         systemd); enforcement never depends on it running\n"
 	"  names  [--iface IF] [--netns NAME] [--json]\n"
 	"         host names of the policy and the addresses learned for them\n"
 	"  check  [FILE]                      validate a policy, change nothing\n"
@@ -283,6 +287,14 @@ int main(int argc, char **argv)
 			.count = a.count,
 		};
 		return pc_cmd_log(&o);
+	}
+	if (!strcmp(cmd, "refresh") || !strcmp(cmd, "run")) {
+		struct pc_resolve_opts o = {
+			.ifname = a.ifname,
+			.netns = a.netns,
+			.loop = cmd[1] == 'u',
+		};
+		return need_iface(&a, cmd) ? PC_EXIT_USAGE : pc_cmd_resolve(&o);
 	}
 	if (!strcmp(cmd, "metrics"))
 		return pc_cmd_metrics(a.textfile);

@@ -12,6 +12,7 @@
 #include <bpf/libbpf.h>
 #include "common.h"
 #include "format.h"
+#include "apply.h"
 #include "names.h"
 
 uint32_t pc_dns_name_hash(const char *name)
@@ -100,6 +101,49 @@ static void purge_dyn(const struct pc_maps *m, const bool *name_kept,
 	free(del);
 }
 
+/* The id for (name, rule): the one it had, or a free one. */
+static __u32 name_id(struct pc_name_info *old, const bool *kept,
+		     const char *name, __u32 rule_id)
+{
+	for (__u32 i = 0; i < PC_MAX_NAMES; i++)
+		if (old[i].used && old[i].rule_id == rule_id &&
+		    !strcasecmp(old[i].name, name))
+			return i;
+	for (__u32 i = 0; i < PC_MAX_NAMES; i++)
+		if (!old[i].used && !kept[i])
+			return i;
+	return PC_MAX_NAMES;
+}
+
+/* Seed addresses of a rule that names hosts (see pc_rule_seed). */
+static int write_seeds(const struct pc_maps *m, const struct pc_rule *r,
+		       const struct pc_dns_name *v)
+{
+	struct pc_dyn_val val = { .expires_ns = ~0ULL,
+				  .rule_id = v->rule_id,
+				  .name_id = v->name_id,
+				  .source = PC_SRC_SEEDED };
+
+	for (size_t i = 0; i < r->n_to; i++) {
+		struct pc_dyn_key k = { .family = r->to[i].family };
+
+		if (!pc_rule_seed(r, &r->to[i]))
+			continue;
+		memcpy(k.addr, r->to[i].addr, 16);
+		for (int p = 0; p < v->n_ports; p++) {
+			k.proto = v->proto[p];
+			if (k.proto == IPPROTO_ICMP && k.family == AF_INET6)
+				k.proto = IPPROTO_ICMPV6;
+			k.port = v->port[p];
+			if (bpf_map_update_elem(m->dyn_allow, &k, &val,
+						BPF_NOEXIST) &&
+			    errno != EEXIST)
+				return -1;
+		}
+	}
+	return 0;
+}
+
 int pc_names_apply(const struct pc_maps *m, const struct pc_policy *pol)
 {
 	struct pc_name_info old[PC_MAX_NAMES];
@@ -111,27 +155,22 @@ int pc_names_apply(const struct pc_maps *m, const struct pc_policy *pol)
 			return -1;
 	for (size_t r = 0; r < pol->n_rules; r++) {
 		const struct pc_rule *rule = &pol->rules[r];
+		size_t n_names = rule->n_hosts + rule->n_srv;
 
 		if (!rule->enabled)
 			continue;
 		rule_kept[rule->id] = true;
-		for (size_t h = 0; h < rule->n_hosts; h++) {
+		for (size_t h = 0; h < n_names; h++) {
+			bool srv = h >= rule->n_hosts;
+			const char *name = srv ? rule->srv[h - rule->n_hosts] :
+						 rule->hosts[h];
 			struct pc_dns_name v = {
 				.rule_id = rule->id,
 				.ttl_floor = pol->name_ttl_floor,
 				.ttl_ceiling = pol->name_ttl_ceiling,
 			};
-			__u32 id = PC_MAX_NAMES, hash;
+			__u32 id = name_id(old, kept, name, rule->id), hash;
 
-			for (__u32 i = 0;
-			     i < PC_MAX_NAMES && id == PC_MAX_NAMES; i++)
-				if (old[i].used && old[i].rule_id == rule->id &&
-				    !strcasecmp(old[i].name, rule->hosts[h]))
-					id = i;
-			for (__u32 i = 0;
-			     i < PC_MAX_NAMES && id == PC_MAX_NAMES; i++)
-				if (!old[i].used && !kept[i])
-					id = i;
 			if (id == PC_MAX_NAMES) {
 				pc_err("name fewer hosts",
 				       "more than %d host names", PC_MAX_NAMES);
@@ -140,18 +179,23 @@ int pc_names_apply(const struct pc_maps *m, const struct pc_policy *pol)
 			if (!old[id].used || old[id].rule_id != rule->id) {
 				memset(&old[id], 0, sizeof(old[id]));
 				snprintf(old[id].name, sizeof(old[id].name),
-					 "%s", rule->hosts[h]);
+					 "%s", name);
 				old[id].rule_id = rule->id;
 				old[id].used = 1;
 			}
+			old[id].is_srv = srv;
 			kept[id] = true;
 			v.name_id = id;
 			rule_pairs(rule, &v);
-			hash = pc_dns_name_hash(rule->hosts[h]);
+			hash = pc_dns_name_hash(name);
 			if (bpf_map_update_elem(m->names, &id, &old[id],
 						BPF_ANY) ||
 			    bpf_map_update_elem(m->dns_names, &hash, &v,
 						BPF_ANY))
+				return -1;
+			/* seeds, under the rule's first name, until an answer */
+			if (h == 0 && !old[id].last_ok &&
+			    write_seeds(m, rule, &v))
 				return -1;
 		}
 	}
@@ -329,10 +373,20 @@ static int names_one(const char *netns, const char *ifname, const char *dir,
 		if (!w->arr && !shown)
 			printf("%-40s %-18s %s\n", ni.name, meta.name,
 			       "(none learned yet)");
-		json_array_append_new(jnames,
-				      json_pack("{s:s, s:s, s:o}", "name",
-						ni.name, "rule", meta.name,
-						"addresses", addrs));
+		ni.last_error[sizeof(ni.last_error) - 1] = '\0';
+		if (!w->arr && ni.failures)
+			printf("%-40s %-18s resolver failing (%u times): %s\n",
+			       "", "", ni.failures, ni.last_error);
+		json_array_append_new(
+			jnames,
+			json_pack("{s:s, s:s, s:b, s:o, s:I, s:I, s:i, s:s}",
+				  "name", ni.name, "rule", meta.name, "srv",
+				  (int)ni.is_srv, "addresses", addrs,
+				  "last_ok_unix", (json_int_t)ni.last_ok,
+				  "next_refresh_unix",
+				  (json_int_t)ni.next_refresh, "failures",
+				  (int)ni.failures, "last_error",
+				  ni.last_error));
 	}
 	if (w->arr)
 		json_array_append_new(

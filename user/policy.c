@@ -593,6 +593,9 @@ void pc_policy_free(struct pc_policy *pol)
 		for (size_t j = 0; j < r->n_hosts; j++)
 			free(r->hosts[j]);
 		free(r->hosts);
+		for (size_t j = 0; j < r->n_srv; j++)
+			free(r->srv[j]);
+		free(r->srv);
 		free(r->to);
 		free(r->ports);
 	}

@@ -37,6 +37,8 @@ struct pc_rule {
 	size_t n_ports;
 	char **hosts; /* names: their DNS answers add addresses (dns.h) */
 	size_t n_hosts;
+	char **srv; /* SRV names: their targets' addresses are added */
+	size_t n_srv;
 	int line, column;
 	__u32 id; /* rule id (counter row), set when the policy is applied */
 };

@@ -83,21 +83,35 @@ static int rule_port_item(struct ctx *c, yaml_node_t *n, void *arg)
 	return 0;
 }
 
-static int rule_host_item(struct ctx *c, yaml_node_t *n, void *arg)
+static int add_string(struct ctx *c, yaml_node_t *n, const char *what,
+		      char ***arr, size_t *cnt)
 {
-	struct pc_rule *r = arg;
 	const char *s;
 	char *dup;
 
-	if (want_scalar(c, n, "hosts", &s))
+	if (want_scalar(c, n, what, &s))
 		return -1;
 	dup = strdup(s);
-	if (!dup || push((void **)&r->hosts, &r->n_hosts, sizeof(char *))) {
+	if (!dup || push((void **)arr, cnt, sizeof(char *))) {
 		free(dup);
 		return -1;
 	}
-	r->hosts[r->n_hosts - 1] = dup;
+	(*arr)[*cnt - 1] = dup;
 	return 0;
+}
+
+static int rule_host_item(struct ctx *c, yaml_node_t *n, void *arg)
+{
+	struct pc_rule *r = arg;
+
+	return add_string(c, n, "hosts", &r->hosts, &r->n_hosts);
+}
+
+static int rule_srv_item(struct ctx *c, yaml_node_t *n, void *arg)
+{
+	struct pc_rule *r = arg;
+
+	return add_string(c, n, "srv", &r->srv, &r->n_srv);
 }
 
 static int valid_name(const char *s)
@@ -203,13 +217,15 @@ int parse_rule(struct ctx *c, yaml_node_t *n, void *arg)
 			err |= each_item(c, v, rule_port_item, r);
 		} else if (!strcmp(key, "hosts")) {
 			err |= each_item(c, v, rule_host_item, r);
+		} else if (!strcmp(key, "srv")) {
+			err |= each_item(c, v, rule_srv_item, r);
 		} else if (!strcmp(key, "enabled")) {
 			err |= parse_bool(c, v, "enabled", &r->enabled);
 		} else if (!strcmp(key, "description")) {
 			err |= want_scalar(c, v, "description", &s);
 		} else {
 			diag_at(c, k,
-				"unknown key '%s' in rule (known: name, description, enabled, to, hosts, proto, ports)",
+				"unknown key '%s' in rule (known: name, description, enabled, to, hosts, srv, proto, ports)",
 				key);
 			err = -1;
 		}
@@ -225,21 +241,26 @@ int parse_rule(struct ctx *c, yaml_node_t *n, void *arg)
 			r->name);
 		err = -1;
 	}
-	if (!err && r->enabled && r->n_hosts &&
+	if (!err && r->enabled && (r->n_hosts || r->n_srv) &&
 	    rule_name_pairs(r) > PC_MAX_RULE_PORTS) {
 		diag_at(c, n,
 			"rule '%s' names hosts: it may allow at most %d protocol/port pairs (it has %zu)",
 			r->name, PC_MAX_RULE_PORTS, rule_name_pairs(r));
 		err = -1;
 	}
-	for (size_t i = 0; !err && r->enabled && i < r->n_hosts; i++) {
-		if (!valid_hostname(r->hosts[i])) {
+	for (size_t i = 0; !err && r->enabled && i < r->n_hosts + r->n_srv;
+	     i++) {
+		const char *h = i < r->n_hosts ? r->hosts[i] :
+						 r->srv[i - r->n_hosts];
+
+		if (!valid_hostname(h)) {
 			diag_at(c, n, "rule '%s': '%s' is not a host name",
-				r->name, r->hosts[i]);
+				r->name, h);
 			err = -1;
 		}
 	}
-	if (!err && r->enabled && !r->n_to && !r->to_resolvers && !r->n_hosts) {
+	if (!err && r->enabled && !r->n_to && !r->to_resolvers && !r->n_hosts &&
+	    !r->n_srv) {
 		diag_at(c, n,
 			"rule '%s' can never match: it has no 'to' addresses or hosts (set enabled: false to keep it)",
 			r->name);

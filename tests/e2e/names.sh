@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# Host names end to end: dnsmasq in the outside namespace answers with short
+# TTLs; an application that resolves and connects at once is never
+# dropped (the kernel learns the answer), `refresh` follows the answers in
+# both directions, SRV targets are allowed, and a dead resolver keeps the
+# last good addresses.
+set -u
+. "$(dirname "$0")/../lib.sh"
+trap pc_cleanup EXIT
+
+world_setup
+SRV=$(ns srv)
+HOSTS=$PC_TMP/hosts
+for i in $(seq 10 40); do ip -n "$(ns out)" addr add 203.0.113.$i/32 dev lo; done
+bg out socat TCP4-LISTEN:443,reuseaddr,fork EXEC:cat
+bg out socat TCP4-LISTEN:8443,reuseaddr,fork EXEC:cat
+echo "203.0.113.10 app.example.test" >"$HOSTS"
+echo "203.0.113.40 srvtarget.example.test" >>"$HOSTS"
+dns_start() {
+	bg out dnsmasq --no-daemon --no-resolv --no-hosts --conf-file=/dev/null \
+		--listen-address=$DNS4 --bind-interfaces --addn-hosts="$HOSTS" \
+		--local-ttl=2 --user=root --pid-file= \
+		--srv-host=_app._tcp.example.test,srvtarget.example.test,8443
+	wait_port out udp 53
+}
+dns_pid() { pgrep -f "dnsmasq.*--addn-hosts=$HOSTS"; }
+# answer NAME with ADDRESS from now on (dnsmasq rereads its hosts on HUP)
+dns_answer() {
+	echo "$1 app.example.test" >"$HOSTS"
+	echo "203.0.113.40 srvtarget.example.test" >>"$HOSTS"
+	kill -HUP "$(dns_pid)"
+}
+dns_start
+wait_port out tcp 443
+
+"$PC" up --iface srv0 --netns "$SRV" --policy "$PC_ROOT/tests/policies/names.yaml" >/dev/null
+expect_eq "up with a policy naming hosts" "$?" 0
+names_json() { "$PC" names --netns "$SRV" --json; }
+addrs_of() {
+	names_json | $PY -c '
+import json, sys
+for i in json.load(sys.stdin):
+    for n in i["names"]:
+        if n["name"] == sys.argv[1]:
+            print(" ".join(sorted(a["address"] + "/" + a["source"] for a in n["addresses"] if a["expires"] != "expired")))' "$1"
+}
+
+check_not "before any lookup 203.0.113.10:443 is closed" tcp_echo srv 203.0.113.10 443 0.5
+
+# An application: resolve through the system resolver, connect at once,
+# one SYN only (a retransmission would hide a drop).
+app_connect() {
+	in_ns srv "$PY" - <<'EOP'
+import socket, sys
+addr = socket.getaddrinfo("app.example.test", 443, socket.AF_INET, socket.SOCK_STREAM)[0][4]
+s = socket.socket()
+s.settimeout(0.8)
+try:
+    s.connect(addr)
+    print(addr[0])
+except OSError:
+    print("failed", addr[0])
+EOP
+}
+got=$(app_connect)
+expect_eq "resolve and connect at once: the first SYN gets through" "$got" 203.0.113.10
+check "names shows the snooped address" sh -c "'$PC' names --netns '$SRV' | grep -q '203.0.113.10 .*snooped'"
+
+ok_count=0
+for i in $(seq 11 30); do
+	dns_answer 203.0.113.$i
+	sleep 0.2
+	[ "$(app_connect)" = "203.0.113.$i" ] && ok_count=$((ok_count + 1))
+done
+expect_eq "a freshly changed address works on the first SYN, 20 of 20" "$ok_count" 20
+
+# The resolver loop follows the answers, both ways.
+dns_answer 203.0.113.31
+sleep 3 # the snooped answers (TTL 2) expire
+"$PC" refresh --iface srv0 --netns "$SRV" >/dev/null 2>&1
+expect_eq "refresh: the resolver's answer is in" "$(addrs_of app.example.test)" "203.0.113.31/resolver"
+check "  ... and allows it" tcp_echo srv 203.0.113.31 443 1
+dns_answer 203.0.113.32
+sleep 2.5
+"$PC" refresh --iface srv0 --netns "$SRV" >/dev/null 2>&1
+expect_eq "after the answer changed, refresh moved the allowlist" "$(addrs_of app.example.test)" "203.0.113.32/resolver"
+check_not "  ... the old address is closed again" tcp_echo srv 203.0.113.31 443 0.5
+expect_eq "SRV: the target's address is allowed for the rule" "$(addrs_of _app._tcp.example.test)" "203.0.113.40/resolver"
+check "  ... on the rule's port" tcp_echo srv 203.0.113.40 8443 1
+
+# Resolver down: the last good addresses stay.
+kill "$(dns_pid)"
+sleep 0.3
+"$PC" refresh --iface srv0 --netns "$SRV" >/dev/null 2>&1
+check "resolver down: names reports the failure" sh -c "'$PC' names --netns '$SRV' --json | $PY -c 'import json,sys; n=[n for i in json.load(sys.stdin) for n in i[\"names\"] if n[\"name\"]==\"app.example.test\"][0]; assert n[\"failures\"] >= 1 and n[\"last_error\"], n'"
+expect_eq "resolver down: the last good address stays" "$(addrs_of app.example.test)" "203.0.113.32/resolver"
+check "  ... and still works" tcp_echo srv 203.0.113.32 443 1
+
+# A forged reply that answers no query teaches nothing.
+in_ns out "$PY" -c "
+from scapy.all import IP, UDP, DNS, DNSQR, DNSRR, send
+send(IP(src='$DNS4', dst='$SRV4')/UDP(sport=53, dport=33333)/DNS(id=7, qr=1, qd=DNSQR(qname='app.example.test'), an=DNSRR(rrname='app.example.test', rdata='203.0.113.33', ttl=60)), verbose=0)
+" 2>/dev/null
+check_not "a forged, unasked reply opens nothing" tcp_echo srv 203.0.113.33 443 0.5
+summary

@@ -29,9 +29,22 @@ static void print_rule(const struct pc_rule *r)
 		printf(" (%s%s)", buf, r->n_to > 1 ? ", ..." : "");
 	}
 	if (r->n_hosts)
-		printf("  hosts %s%s", r->hosts[0],
-		       r->n_hosts > 1 ? ", ..." : "");
+		printf("  hosts %s%s", r->hosts[0], r->n_hosts > 1 ? ", ..." : "");
+	if (r->n_srv)
+		printf("  srv %s%s", r->srv[0], r->n_srv > 1 ? ", ..." : "");
 	putchar('\n');
+}
+
+/* Addresses that stand for host names until they are resolved. */
+static size_t seeds(const struct pc_policy *pol)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < pol->n_rules; i++)
+		for (size_t j = 0; pol->rules[i].enabled && j < pol->rules[i].n_to;
+		     j++)
+			n += pc_rule_seed(&pol->rules[i], &pol->rules[i].to[j]);
+	return n;
 }
 
 int pc_cmd_check(const char *path)
@@ -52,8 +65,8 @@ int pc_cmd_check(const char *path)
 	for (size_t i = 0; i < pol.n_ssh_ports; i++)
 		printf(" %u", pol.ssh_ports[i]);
 	printf(", replies of the host's own flows, ARP/NDP; all else dropped\n");
-	printf("outbound: %zu rules (%zu IPv4 + %zu IPv6 allowlist entries before resolvers)\n",
-	       pol.n_rules, n4, n6);
+	printf("outbound: %zu rules (%zu IPv4 + %zu IPv6 static allowlist entries before resolvers, %zu seed addresses for host names)\n",
+	       pol.n_rules, n4, n6, seeds(&pol));
 	for (size_t i = 0; i < pol.n_rules; i++)
 		print_rule(&pol.rules[i]);
 	printf("flows:    up to %u; timeouts tcp %us/%us udp %us icmp %us\n",

@@ -4,7 +4,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
+#include <bpf/libbpf.h>
 #include <sys/stat.h>
 #include <bpf/bpf.h>
 #include "common.h"
@@ -20,6 +22,11 @@ struct iface {
 	struct pc_info info;
 	struct pc_active act;
 	__u64 flows;
+	struct pc_dns_stats dns;
+	int n_names;
+	char names[PC_MAX_NAMES][PC_HOSTNAME_LEN];
+	char name_rules[PC_MAX_NAMES][PC_NAME_LEN];
+	int name_addrs[PC_MAX_NAMES];
 };
 
 struct collect {
@@ -27,6 +34,8 @@ struct collect {
 	int n, cap;
 	int err;
 };
+
+static void read_names(const struct pc_maps *m, struct iface *i);
 
 static int collect_one(const char *netns, const char *ifname, const char *dir,
 		       void *arg)
@@ -61,10 +70,81 @@ static int collect_one(const char *netns, const char *ifname, const char *dir,
 		c->err = 1;
 	} else {
 		i->flows = pc_flow_count(m.flows);
+		read_names(&m, i);
 		c->n++;
 	}
 	pc_maps_close(&m);
 	return 0;
+}
+
+/* Each name with the number of live addresses it has. */
+static void read_names(const struct pc_maps *m, struct iface *i)
+{
+	struct learned_addr {
+		__u32 name_id;
+		__be32 addr[4];
+	} *seen = NULL;
+	struct pc_dyn_key key, next;
+	struct pc_dyn_val v;
+	size_t n_seen = 0, cap = 0;
+	void *prev = NULL;
+	struct timespec ts;
+	__u64 now;
+	int ncpu = libbpf_num_possible_cpus();
+	struct pc_dns_stats *per = calloc(ncpu > 0 ? ncpu : 1, sizeof(*per));
+	__u32 zero = 0;
+
+	if (per && !bpf_map_lookup_elem(m->dns_stats, &zero, per))
+		for (int c = 0; c < ncpu; c++) {
+			i->dns.queries += per[c].queries;
+			i->dns.learned += per[c].learned;
+			i->dns.refused += per[c].refused;
+			i->dns.unmatched += per[c].unmatched;
+		}
+	free(per);
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	now = ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+	for (__u32 id = 0; id < PC_MAX_NAMES; id++) {
+		struct pc_name_info ni;
+		struct pc_rule_meta meta = {};
+
+		if (bpf_map_lookup_elem(m->names, &id, &ni) || !ni.used)
+			continue;
+		bpf_map_lookup_elem(m->rules, &ni.rule_id, &meta);
+		snprintf(i->names[id], PC_HOSTNAME_LEN, "%.*s",
+			 PC_HOSTNAME_LEN - 1, ni.name);
+		snprintf(i->name_rules[id], PC_NAME_LEN, "%.*s",
+			 PC_NAME_LEN - 1, meta.name);
+		i->n_names++;
+	}
+	/* count each (name, address) once, whatever its ports */
+	while (bpf_map_get_next_key(m->dyn_allow, prev, &next) == 0) {
+		size_t k;
+
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(m->dyn_allow, &key, &v) ||
+		    v.expires_ns <= now || v.name_id >= PC_MAX_NAMES)
+			continue;
+		for (k = 0; k < n_seen; k++)
+			if (seen[k].name_id == v.name_id &&
+			    !memcmp(seen[k].addr, key.addr, 16))
+				break;
+		if (k < n_seen)
+			continue;
+		if (n_seen == cap) {
+			void *s = realloc(seen, (cap + 32) * sizeof(*seen));
+
+			if (!s)
+				break;
+			seen = s;
+			cap += 32;
+		}
+		seen[n_seen].name_id = v.name_id;
+		memcpy(seen[n_seen++].addr, key.addr, 16);
+		i->name_addrs[v.name_id]++;
+	}
+	free(seen);
 }
 
 /* Label values: escape backslash, quote and newline. */
@@ -121,6 +201,19 @@ static void iface_labels(FILE *f, const struct iface *i, bool last)
 	label(f, "iface", i->ifname, last);
 }
 
+static void name_metrics(FILE *f, const struct iface *i)
+{
+	for (int id = 0; id < PC_MAX_NAMES; id++) {
+		if (!i->names[id][0])
+			continue;
+		fprintf(f, "portcullis_name_addresses{");
+		iface_labels(f, i, false);
+		label(f, "name", i->names[id], false);
+		label(f, "rule", i->name_rules[id], true);
+		fprintf(f, "} %d\n", i->name_addrs[id]);
+	}
+}
+
 static void write_metrics(FILE *f, const struct collect *c)
 {
 	static const char *const outcomes[] = { "logged", "suppressed",
@@ -158,6 +251,26 @@ static void write_metrics(FILE *f, const struct collect *c)
 			fprintf(f, "portcullis_log_events_total{");
 			iface_labels(f, &c->v[k], false);
 			label(f, "outcome", outcomes[o], true);
+			fprintf(f, "} %llu\n", (unsigned long long)v[o]);
+		}
+	}
+	family(f, "portcullis_name_addresses", "gauge",
+	       "Addresses currently allowed for each host name of the policy.");
+	for (int k = 0; k < c->n; k++)
+		name_metrics(f, &c->v[k]);
+	family(f, "portcullis_dns_snoop_total", "counter",
+	       "DNS snooping: queries for policy names, addresses learned, answers refused, replies matching no query.");
+	for (int k = 0; k < c->n; k++) {
+		static const char *const what[] = { "queries", "learned",
+						    "refused", "unmatched" };
+		const __u64 v[] = { c->v[k].dns.queries, c->v[k].dns.learned,
+				    c->v[k].dns.refused,
+				    c->v[k].dns.unmatched };
+
+		for (int o = 0; o < 4; o++) {
+			fprintf(f, "portcullis_dns_snoop_total{");
+			iface_labels(f, &c->v[k], false);
+			label(f, "event", what[o], true);
 			fprintf(f, "} %llu\n", (unsigned long long)v[o]);
 		}
 	}

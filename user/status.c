@@ -61,6 +61,7 @@ static int status_one(const char *netns, const char *ifname, const char *dir,
 		      void *arg)
 {
 	const char *confirm;
+	int n_names = 0;
 	long left;
 	struct walk *w = arg;
 	struct pc_info info;
@@ -83,6 +84,11 @@ static int status_one(const char *netns, const char *ifname, const char *dir,
 		return 0;
 	}
 	flows = pc_flow_count(m.flows);
+	for (__u32 id = 0; id < PC_MAX_NAMES; id++) {
+		struct pc_name_info ni;
+
+		n_names += !bpf_map_lookup_elem(m.names, &id, &ni) && ni.used;
+	}
 	pc_maps_close(&m);
 	confirm = confirm_state(dir, &left);
 	if (!strcmp(confirm, "rolled-back")) {
@@ -101,14 +107,14 @@ static int status_one(const char *netns, const char *ifname, const char *dir,
 		json_array_append_new(
 			w->arr,
 			json_pack(
-				"{s:s, s:s, s:i, s:s, s:s, s:s, s:s, s:I, s:i, s:i, s:I, s:I, s:s, s:I}",
+				"{s:s, s:s, s:i, s:s, s:s, s:s, s:s, s:I, s:i, s:i, s:i, s:I, s:I, s:s, s:I}",
 				"netns", netns, "iface", ifname, "ifindex",
 				(int)info.ifindex, "xdp_mode",
 				mode_str(info.xdp_mode), "policy",
 				info.policy_path, "policy_sha256",
 				info.policy_digest, "loaded_at", when,
 				"loaded_at_unix", (json_int_t)info.loaded_at,
-				"rules", (int)info.n_rules, "generation",
+				"rules", (int)info.n_rules, "names", n_names, "generation",
 				(int)act.generation, "flows", (json_int_t)flows,
 				"flow_capacity", (json_int_t)info.flow_capacity,
 				"confirm", confirm, "confirm_seconds_left",
@@ -116,15 +122,16 @@ static int status_one(const char *netns, const char *ifname, const char *dir,
 		return 0;
 	}
 	if (w->count == 1)
-		printf("%-12s %-12s %-8s %-5s %-15s %-20s %-13s %s\n", "NETNS",
-		       "IFACE", "XDP", "RULES", "FLOWS", "LOADED", "DIGEST",
+		printf("%-12s %-12s %-8s %-5s %-5s %-15s %-20s %-13s %s\n",
+		       "NETNS", "IFACE", "XDP", "RULES", "NAMES", "FLOWS", "LOADED",
+		       "DIGEST",
 		       "POLICY");
 	char fill[32];
 
 	snprintf(fill, sizeof(fill), "%llu/%llu", (unsigned long long)flows,
 		 (unsigned long long)info.flow_capacity);
-	printf("%-12s %-12s %-8s %-5u %-15s %-20s %-13.12s %s", netns, ifname,
-	       mode_str(info.xdp_mode), info.n_rules, fill, when,
+	printf("%-12s %-12s %-8s %-5u %-5d %-15s %-20s %-13.12s %s", netns,
+	       ifname, mode_str(info.xdp_mode), info.n_rules, n_names, fill, when,
 	       info.policy_digest, info.policy_path);
 	if (!strcmp(confirm, "pending"))
 		printf("  [rolls back in %ld s unless confirmed]", left);

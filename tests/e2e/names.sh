@@ -88,13 +88,30 @@ check_not "  ... the old address is closed again" tcp_echo srv 203.0.113.31 443 
 expect_eq "SRV: the target's address is allowed for the rule" "$(addrs_of _app._tcp.example.test)" "203.0.113.40/resolver"
 check "  ... on the rule's port" tcp_echo srv 203.0.113.40 8443 1
 
+# The long-running mode follows a change within one TTL by itself.
+"$PC" run --iface srv0 --netns "$SRV" >"$PC_TMP/run.log" 2>&1 &
+runner=$!
+dns_answer 203.0.113.35
+for _ in $(seq 40); do
+	[ "$(addrs_of app.example.test)" = "203.0.113.35/resolver" ] && break
+	sleep 0.25
+done
+expect_eq "run: the allowlist followed the new answer within the TTL" "$(addrs_of app.example.test)" "203.0.113.35/resolver"
+kill "$runner"
+wait "$runner" 2>/dev/null
+"$PC" metrics >"$PC_TMP/m.prom"
+check "metrics count the name's addresses" grep -q 'portcullis_name_addresses{.*name="app.example.test",rule="app"} 1' "$PC_TMP/m.prom"
+check "metrics carry the snooping counters" grep -q 'portcullis_dns_snoop_total{.*event="learned"} [1-9]' "$PC_TMP/m.prom"
+"$PC" status --json | $PY -c 'import json,sys; assert json.load(sys.stdin)[0]["names"] == 2' 2>/dev/null
+expect_eq "status counts the policy's names" "$?" 0
+
 # Resolver down: the last good addresses stay.
 kill "$(dns_pid)"
 sleep 0.3
 "$PC" refresh --iface srv0 --netns "$SRV" >/dev/null 2>&1
 check "resolver down: names reports the failure" sh -c "'$PC' names --netns '$SRV' --json | $PY -c 'import json,sys; n=[n for i in json.load(sys.stdin) for n in i[\"names\"] if n[\"name\"]==\"app.example.test\"][0]; assert n[\"failures\"] >= 1 and n[\"last_error\"], n'"
-expect_eq "resolver down: the last good address stays" "$(addrs_of app.example.test)" "203.0.113.32/resolver"
-check "  ... and still works" tcp_echo srv 203.0.113.32 443 1
+expect_eq "resolver down: the last good address stays" "$(addrs_of app.example.test)" "203.0.113.35/resolver"
+check "  ... and still works" tcp_echo srv 203.0.113.35 443 1
 
 # A forged reply that answers no query teaches nothing.
 in_ns out "$PY" -c "

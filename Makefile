@@ -98,7 +98,8 @@ bench: all $(BENCH_BIN) $(OUT)/pc-flood
 # Fuzz the policy parser (not part of `make test`): FUZZ_SECONDS=60.
 FUZZ_SECONDS ?= 60
 FUZZ_SRCS := tests/fuzz/fuzz_policy.c user/policy.c user/policy_yaml.c \
-	user/policy_rules.c user/common.c user/netns.c user/counters.c \
+	user/policy_rules.c user/policy_sections.c user/common.c user/netns.c \
+	user/counters.c \
 	user/default_policy.S
 
 $(OUT)/fuzz_policy: $(FUZZ_SRCS) $(wildcard user/*.h) | $(OUT)

@@ -29,7 +29,8 @@ static void print_rule(const struct pc_rule *r)
 		printf(" (%s%s)", buf, r->n_to > 1 ? ", ..." : "");
 	}
 	if (r->n_hosts)
-		printf("  hosts %s%s", r->hosts[0], r->n_hosts > 1 ? ", ..." : "");
+		printf("  hosts %s%s", r->hosts[0],
+		       r->n_hosts > 1 ? ", ..." : "");
 	if (r->n_srv)
 		printf("  srv %s%s", r->srv[0], r->n_srv > 1 ? ", ..." : "");
 	putchar('\n');
@@ -41,8 +42,8 @@ static size_t seeds(const struct pc_policy *pol)
 	size_t n = 0;
 
 	for (size_t i = 0; i < pol->n_rules; i++)
-		for (size_t j = 0; pol->rules[i].enabled && j < pol->rules[i].n_to;
-		     j++)
+		for (size_t j = 0;
+		     pol->rules[i].enabled && j < pol->rules[i].n_to; j++)
 			n += pc_rule_seed(&pol->rules[i], &pol->rules[i].to[j]);
 	return n;
 }

@@ -39,4 +39,13 @@ int add_prefix(struct ctx *c, yaml_node_t *n, struct pc_prefix **arr,
 /* Egress rules (policy_rules.c). */
 int parse_rule(struct ctx *c, yaml_node_t *n, void *arg);
 
+/* The other top-level sections (policy_sections.c). */
+int parse_ssh(struct ctx *c, yaml_node_t *n, struct pc_policy *pol);
+int parse_timeouts(struct ctx *c, yaml_node_t *n, struct pc_policy *pol);
+int parse_flow_table(struct ctx *c, yaml_node_t *n, struct pc_policy *pol);
+int parse_names(struct ctx *c, yaml_node_t *n, struct pc_policy *pol);
+int parse_log(struct ctx *c, yaml_node_t *n, struct pc_policy *pol);
+int parse_audit(struct ctx *c, yaml_node_t *n, struct pc_policy *pol);
+int resolver_item(struct ctx *c, yaml_node_t *n, void *arg);
+
 #endif /* PC_POLICY_YAML_H */

@@ -114,25 +114,25 @@ static int status_one(const char *netns, const char *ifname, const char *dir,
 				info.policy_path, "policy_sha256",
 				info.policy_digest, "loaded_at", when,
 				"loaded_at_unix", (json_int_t)info.loaded_at,
-				"rules", (int)info.n_rules, "names", n_names, "generation",
-				(int)act.generation, "flows", (json_int_t)flows,
-				"flow_capacity", (json_int_t)info.flow_capacity,
-				"confirm", confirm, "confirm_seconds_left",
+				"rules", (int)info.n_rules, "names", n_names,
+				"generation", (int)act.generation, "flows",
+				(json_int_t)flows, "flow_capacity",
+				(json_int_t)info.flow_capacity, "confirm",
+				confirm, "confirm_seconds_left",
 				(json_int_t)left));
 		return 0;
 	}
 	if (w->count == 1)
 		printf("%-12s %-12s %-8s %-5s %-5s %-15s %-20s %-13s %s\n",
-		       "NETNS", "IFACE", "XDP", "RULES", "NAMES", "FLOWS", "LOADED",
-		       "DIGEST",
-		       "POLICY");
+		       "NETNS", "IFACE", "XDP", "RULES", "NAMES", "FLOWS",
+		       "LOADED", "DIGEST", "POLICY");
 	char fill[32];
 
 	snprintf(fill, sizeof(fill), "%llu/%llu", (unsigned long long)flows,
 		 (unsigned long long)info.flow_capacity);
 	printf("%-12s %-12s %-8s %-5u %-5d %-15s %-20s %-13.12s %s", netns,
-	       ifname, mode_str(info.xdp_mode), info.n_rules, n_names, fill, when,
-	       info.policy_digest, info.policy_path);
+	       ifname, mode_str(info.xdp_mode), info.n_rules, n_names, fill,
+	       when, info.policy_digest, info.policy_path);
 	if (!strcmp(confirm, "pending"))
 		printf("  [rolls back in %ld s unless confirmed]", left);
 	else if (!strcmp(confirm, "rolled-back"))

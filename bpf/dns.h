@@ -117,6 +117,8 @@ static __always_inline void pc_dns_learn(const struct pc_dns_name *n,
 		if (i >= n->n_ports)
 			break;
 		k.proto = n->proto[i];
+		if (k.proto == IPPROTO_ICMP && family == AF_INET6)
+			k.proto = IPPROTO_ICMPV6;
 		k.port = n->port[i];
 		bpf_map_update_elem(&dyn_allow, &k, &v, BPF_ANY);
 	}

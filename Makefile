@@ -80,7 +80,7 @@ $(OUT)/pc-flood: tests/bench/flood.c $(OUT)/flood.skel.h $(REF_SKEL) $(LIB_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) -Iuser tests/bench/flood.c $(LIB_OBJS) $(LDLIBS) -o $@
 
-test: all $(UNIT_BIN)
+test: all $(UNIT_BIN) $(BENCH_BIN)
 	$(Q)tests/run
 
 unit: $(UNIT_BIN)

@@ -12,6 +12,7 @@
 #include "common.h"
 #include "counters.h"
 #include "metrics.h"
+#include "names.h"
 #include "pins.h"
 
 /* One interface's numbers. */
@@ -80,14 +81,8 @@ static int collect_one(const char *netns, const char *ifname, const char *dir,
 /* Each name with the number of live addresses it has. */
 static void read_names(const struct pc_maps *m, struct iface *i)
 {
-	struct learned_addr {
-		__u32 name_id;
-		__be32 addr[4];
-	} *seen = NULL;
-	struct pc_dyn_key key, next;
-	struct pc_dyn_val v;
-	size_t n_seen = 0, cap = 0;
-	void *prev = NULL;
+	struct learned *seen = NULL;
+	size_t n_seen;
 	struct timespec ts;
 	__u64 now;
 	int ncpu = libbpf_num_possible_cpus();
@@ -118,32 +113,10 @@ static void read_names(const struct pc_maps *m, struct iface *i)
 		i->n_names++;
 	}
 	/* count each (name, address) once, whatever its ports */
-	while (bpf_map_get_next_key(m->dyn_allow, prev, &next) == 0) {
-		size_t k;
-
-		key = next;
-		prev = &key;
-		if (bpf_map_lookup_elem(m->dyn_allow, &key, &v) ||
-		    v.expires_ns <= now || v.name_id >= PC_MAX_NAMES)
-			continue;
-		for (k = 0; k < n_seen; k++)
-			if (seen[k].name_id == v.name_id &&
-			    !memcmp(seen[k].addr, key.addr, 16))
-				break;
-		if (k < n_seen)
-			continue;
-		if (n_seen == cap) {
-			void *s = realloc(seen, (cap + 32) * sizeof(*seen));
-
-			if (!s)
-				break;
-			seen = s;
-			cap += 32;
-		}
-		seen[n_seen].name_id = v.name_id;
-		memcpy(seen[n_seen++].addr, key.addr, 16);
-		i->name_addrs[v.name_id]++;
-	}
+	n_seen = pc_read_learned(m->dyn_allow, &seen);
+	for (size_t k = 0; k < n_seen; k++)
+		if (seen[k].expires_ns > now && seen[k].name_id < PC_MAX_NAMES)
+			i->name_addrs[seen[k].name_id]++;
 	free(seen);
 }
 

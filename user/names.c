@@ -68,37 +68,70 @@ static void rule_pairs(const struct pc_rule *r, struct pc_dns_name *v)
 	}
 }
 
-/* Forget learned addresses of names or rules that are gone. */
-static void purge_dyn(const struct pc_maps *m, const bool *name_kept,
-		      const bool *rule_kept)
+int pc_dyn_walk(int fd, pc_dyn_fn fn, void *arg)
 {
 	struct pc_dyn_key key, next, *del = NULL;
 	struct pc_dyn_val v;
 	size_t n = 0, cap = 0;
 	void *prev = NULL;
+	int err = 0;
 
-	while (bpf_map_get_next_key(m->dyn_allow, prev, &next) == 0) {
+	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+		int what;
+
 		key = next;
 		prev = &key;
-		if (bpf_map_lookup_elem(m->dyn_allow, &key, &v))
+		if (bpf_map_lookup_elem(fd, &key, &v))
 			continue;
-		if (v.name_id < PC_MAX_NAMES && name_kept[v.name_id] &&
-		    v.rule_id < PC_MAX_RULES && rule_kept[v.rule_id])
+		what = fn(&key, &v, arg);
+		if (what == PC_DYN_UPDATE &&
+		    bpf_map_update_elem(fd, &key, &v, BPF_EXIST))
+			err = -1;
+		if (what != PC_DYN_DELETE)
 			continue;
 		if (n == cap) {
 			struct pc_dyn_key *d;
 
 			cap = cap ? cap * 2 : 64;
 			d = realloc(del, cap * sizeof(*d));
-			if (!d)
+			if (!d) {
+				err = -1;
 				break;
+			}
 			del = d;
 		}
 		del[n++] = key;
 	}
+	/* after the walk: deleting during it would restart the iteration */
 	for (size_t i = 0; i < n; i++)
-		bpf_map_delete_elem(m->dyn_allow, &del[i]);
+		bpf_map_delete_elem(fd, &del[i]);
 	free(del);
+	return err;
+}
+
+struct kept {
+	const bool *name, *rule;
+};
+
+static int gone(const struct pc_dyn_key *k, struct pc_dyn_val *v, void *arg)
+{
+	const struct kept *kept = arg;
+
+	(void)k;
+	return v->name_id < PC_MAX_NAMES && kept->name[v->name_id] &&
+			       v->rule_id < PC_MAX_RULES &&
+			       kept->rule[v->rule_id] ?
+		       PC_DYN_KEEP :
+		       PC_DYN_DELETE;
+}
+
+/* Forget learned addresses of names or rules that are gone. */
+static void purge_dyn(const struct pc_maps *m, const bool *name_kept,
+		      const bool *rule_kept)
+{
+	struct kept kept = { name_kept, rule_kept };
+
+	pc_dyn_walk(m->dyn_allow, gone, &kept);
 }
 
 /* The id for (name, rule): the one it had, or a free one. */
@@ -238,55 +271,47 @@ static const char *source_name(__u8 s)
 				      "?";
 }
 
-/* One learned address of one name (its ports folded together). */
-struct learned {
-	__u32 name_id;
-	__u8 family, source;
-	__be32 addr[4];
-	__u64 expires_ns;
+struct learned_set {
+	struct learned *v;
+	size_t n, cap;
 };
 
-/* Every learned address, once per (name, address). */
-static size_t read_learned(int fd, struct learned **out)
+static int collect(const struct pc_dyn_key *k, struct pc_dyn_val *val,
+		   void *arg)
 {
-	struct pc_dyn_key key, next;
-	struct learned *v = NULL;
-	struct pc_dyn_val val;
-	size_t n = 0, cap = 0;
-	void *prev = NULL;
+	struct learned_set *set = arg;
 
-	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
-		size_t i;
+	for (size_t i = 0; i < set->n; i++)
+		if (set->v[i].name_id == val->name_id &&
+		    set->v[i].family == k->family &&
+		    !memcmp(set->v[i].addr, k->addr, 16))
+			return PC_DYN_KEEP;
+	if (set->n == set->cap) {
+		struct learned *nv;
 
-		key = next;
-		prev = &key;
-		if (bpf_map_lookup_elem(fd, &key, &val))
-			continue;
-		for (i = 0; i < n; i++)
-			if (v[i].name_id == val.name_id &&
-			    v[i].family == key.family &&
-			    !memcmp(v[i].addr, key.addr, 16))
-				break;
-		if (i < n)
-			continue;
-		if (n == cap) {
-			struct learned *nv;
-
-			cap = cap ? cap * 2 : 32;
-			nv = realloc(v, cap * sizeof(*nv));
-			if (!nv)
-				break;
-			v = nv;
-		}
-		v[n] = (struct learned){ .name_id = val.name_id,
-					 .family = key.family,
-					 .source = val.source,
-					 .expires_ns = val.expires_ns };
-		memcpy(v[n].addr, key.addr, 16);
-		n++;
+		set->cap = set->cap ? set->cap * 2 : 32;
+		nv = realloc(set->v, set->cap * sizeof(*nv));
+		if (!nv)
+			return PC_DYN_KEEP;
+		set->v = nv;
 	}
-	*out = v;
-	return n;
+	set->v[set->n] = (struct learned){ .name_id = val->name_id,
+					   .family = k->family,
+					   .source = val->source,
+					   .expires_ns = val->expires_ns };
+	memcpy(set->v[set->n].addr, k->addr, 16);
+	set->n++;
+	return PC_DYN_KEEP;
+}
+
+/* Every learned address, once per (name, address). */
+size_t pc_read_learned(int fd, struct learned **out)
+{
+	struct learned_set set = {};
+
+	pc_dyn_walk(fd, collect, &set);
+	*out = set.v;
+	return set.n;
 }
 
 static void expiry(char *buf, size_t len, __u64 expires, __u64 now)
@@ -331,7 +356,7 @@ static int names_one(const char *netns, const char *ifname, const char *dir,
 	if (pc_maps_open(dir, &m))
 		return 0;
 	dns_stats_sum(m.dns_stats, &sum);
-	nl = read_learned(m.dyn_allow, &l);
+	nl = pc_read_learned(m.dyn_allow, &l);
 	if (!w->arr)
 		printf("%s%s (netns %s): %llu queries seen, %llu addresses learned, %llu refused, %llu unmatched replies\n%-40s %-18s %-40s %-9s %s\n",
 		       w->count++ ? "\n" : "", ifname, netns,

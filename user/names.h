@@ -22,4 +22,25 @@ uint32_t pc_dns_name_hash(const char *name);
 int pc_names_apply(const struct pc_maps *m, const struct pc_policy *pol);
 int pc_cmd_names(const struct pc_show_opts *o);
 
+/*
+ * Visit every dyn_allow entry; fn returns what to do with it: keep, write
+ * back its (changed) value, or delete it (after the walk).
+ */
+#define PC_DYN_KEEP 0
+#define PC_DYN_UPDATE 1
+#define PC_DYN_DELETE 2
+typedef int (*pc_dyn_fn)(const struct pc_dyn_key *k, struct pc_dyn_val *v,
+			 void *arg);
+int pc_dyn_walk(int fd, pc_dyn_fn fn, void *arg);
+
+/* One learned address of one name (its ports folded together). */
+struct learned {
+	__u32 name_id;
+	__u8 family, source;
+	__be32 addr[4];
+	__u64 expires_ns;
+};
+/* Every learned address once per (name, address); the caller frees. */
+size_t pc_read_learned(int fd, struct learned **out);
+
 #endif /* PC_NAMES_H */

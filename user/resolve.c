@@ -187,6 +187,33 @@ static bool in_answer(const struct answer *ans, const struct pc_dyn_key *k)
 	return false;
 }
 
+struct old_ctx {
+	const struct answer *ans;
+	const struct pc_dns_name *v;
+	__u32 id;
+	bool ok;
+	__u64 extend_to; /* failure: keep the last good until then */
+};
+
+/* An entry the answer may replace: this name's, or its rule's seeds. */
+static int old_entry(const struct pc_dyn_key *k, struct pc_dyn_val *val,
+		     void *arg)
+{
+	const struct old_ctx *c = arg;
+	bool seed = val->source == PC_SRC_SEEDED &&
+		    val->rule_id == c->v->rule_id;
+
+	if (!seed && (val->name_id != c->id || val->source != PC_SRC_RESOLVER))
+		return PC_DYN_KEEP;
+	if (!c->ok) { /* keep the last good answer a while longer */
+		if (seed)
+			return PC_DYN_KEEP;
+		val->expires_ns = c->extend_to;
+		return PC_DYN_UPDATE;
+	}
+	return !seed && in_answer(c->ans, k) ? PC_DYN_KEEP : PC_DYN_DELETE;
+}
+
 /*
  * Apply one name's result. Success: write its addresses first, then drop
  * the ones the answer no longer holds (and the rule's seeds), so an address
@@ -199,13 +226,11 @@ static __u32 apply_answer(const struct pc_maps *m, __u32 id,
 {
 	bool ok = ans->status == ARES_SUCCESS && ans->n;
 	__u32 next = ok ? v->ttl_ceiling : v->ttl_floor;
-	struct pc_dyn_key key, nk, *drop = NULL;
-	size_t n_drop = 0, cap = 0;
 	__u64 now = mono_ns();
-	struct pc_dyn_val val;
-	void *prev = NULL;
+	struct old_ctx ctx = { .ans = ans, .v = v, .id = id, .ok = ok };
 
 	ni->last_try = time(NULL);
+	ctx.extend_to = now + next * 1000000000ULL;
 	for (size_t i = 0; ok && i < ans->n; i++) {
 		__u32 ttl = clamp_ttl(v, ans->a[i].ttl);
 		struct pc_dyn_val nv = {
@@ -227,41 +252,7 @@ static __u32 apply_answer(const struct pc_maps *m, __u32 id,
 			bpf_map_update_elem(m->dyn_allow, &k, &nv, BPF_ANY);
 		}
 	}
-	while (bpf_map_get_next_key(m->dyn_allow, prev, &nk) == 0) {
-		bool seed;
-
-		key = nk;
-		prev = &key;
-		if (bpf_map_lookup_elem(m->dyn_allow, &key, &val))
-			continue;
-		seed = val.source == PC_SRC_SEEDED && val.rule_id == v->rule_id;
-		if (!seed &&
-		    (val.name_id != id || val.source != PC_SRC_RESOLVER))
-			continue;
-		if (!ok) { /* keep the last good answer a while longer */
-			if (!seed) {
-				val.expires_ns = now + next * 1000000000ULL;
-				bpf_map_update_elem(m->dyn_allow, &key, &val,
-						    BPF_EXIST);
-			}
-			continue;
-		}
-		if (!seed && in_answer(ans, &key))
-			continue;
-		if (n_drop == cap) {
-			struct pc_dyn_key *d;
-
-			cap = cap ? cap * 2 : 32;
-			d = realloc(drop, cap * sizeof(*d));
-			if (!d)
-				break;
-			drop = d;
-		}
-		drop[n_drop++] = key;
-	}
-	for (size_t i = 0; i < n_drop; i++)
-		bpf_map_delete_elem(m->dyn_allow, &drop[i]);
-	free(drop);
+	pc_dyn_walk(m->dyn_allow, old_entry, &ctx);
 	if (!ok) {
 		ni->failures++;
 		snprintf(ni->last_error, sizeof(ni->last_error), "%s%s",

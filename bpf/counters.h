@@ -11,10 +11,6 @@
 #include "config.h"
 #include "maps.h"
 
-/* Bit per reason whose action is drop: a compile-time constant. */
-#define PC_REASON_DROP_BIT(e, name, dir, act, desc) | ((__u64)(act) << (e))
-#define PC_DROP_MASK (0ULL PC_REASONS(PC_REASON_DROP_BIT))
-
 static __always_inline void pc_count_row(__u32 row, __u64 bytes)
 {
 	struct pc_counter *c;

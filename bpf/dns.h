@@ -124,6 +124,24 @@ static __always_inline void pc_dns_learn(const struct pc_dns_name *n,
 	}
 }
 
+/* Where the DNS message starts in the frame (after the UDP header). */
+static __always_inline __u32 pc_dns_off(const struct pc_pkt *p)
+{
+	return (p->l4_off + sizeof(struct udphdr)) & 0xffff;
+}
+
+/* Bytes of the DNS message to read: 12 to PC_DNS_BUF, or 0 (too short). */
+static __always_inline __u64 pc_dns_len(const struct pc_pkt *p)
+{
+	__u64 n = p->udp_len - sizeof(struct udphdr);
+
+	if (n > PC_DNS_BUF)
+		n = PC_DNS_BUF;
+	barrier_var(n); /* the verifier must see the bound on this register */
+	n &= 0x3ff;
+	return n < 12 || n > PC_DNS_BUF ? 0 : n;
+}
+
 /* The per-CPU buffer a DNS message is copied into. */
 static __always_inline struct pc_dns_buf *pc_dns_buffer(void)
 {
@@ -145,29 +163,20 @@ static __always_inline int pc_dns_query(struct __sk_buff *skb,
 	struct pc_dns_stats *st;
 	struct pc_dns_buf *buf;
 	__u32 hash = 0;
-	__u64 n;
 	__u8 *b;
 
-	__u32 off = p->l4_off + sizeof(struct udphdr);
-	__u32 len = p->udp_len - sizeof(struct udphdr);
+	__u64 n = pc_dns_len(p);
 
 	k.family = p->family;
-	if (len > PC_DNS_BUF)
-		len = PC_DNS_BUF;
-	n = len;
-	barrier_var(n); /* the verifier must see the bound on this register */
-	n &= 0x3ff;
-	if (n < 12 || n > PC_DNS_BUF)
-		return 0;
 	buf = pc_dns_buffer();
-	if (!buf)
+	if (!n || !buf)
 		return 0;
 	b = buf->b;
-	if (bpf_skb_load_bytes(skb, off & 0xffff, b, n))
+	if (bpf_skb_load_bytes(skb, pc_dns_off(p), b, n))
 		return 0;
 	if ((b[2] & 0x80) || rd16(b, 4) != 1) /* a query, one question */
 		return 0;
-	if (!pc_dns_qname(buf, len, &hash) ||
+	if (!pc_dns_qname(buf, n, &hash) ||
 	    !bpf_map_lookup_elem(&dns_names, &hash))
 		return 0;
 	__builtin_memcpy(k.resolver, p->daddr, 16);
@@ -273,26 +282,17 @@ static __always_inline int pc_dns_reply(struct xdp_md *ctx,
 	struct pc_dns_name *n;
 	struct pc_dns_buf *buf;
 	__u32 hash = 0, qlen;
-	__u64 nb;
 	__u8 *b;
 
-	__u32 off = p->l4_off + sizeof(struct udphdr);
-	__u32 len = p->udp_len - sizeof(struct udphdr);
+	__u64 len = pc_dns_len(p);
 
 	k.family = p->family;
-	if (len > PC_DNS_BUF)
-		len = PC_DNS_BUF;
-	nb = len;
-	barrier_var(nb); /* the verifier must see the bound on this register */
-	nb &= 0x3ff;
-	if (nb < 12 || nb > PC_DNS_BUF)
-		return 0;
 	buf = pc_dns_buffer();
 	st = pc_dns_stats();
-	if (!buf || !st)
+	if (!len || !buf || !st)
 		return 0;
 	b = buf->b;
-	if (bpf_xdp_load_bytes(ctx, off & 0xffff, b, nb))
+	if (bpf_xdp_load_bytes(ctx, pc_dns_off(p), b, len))
 		return 0;
 	__builtin_memcpy(k.resolver, p->saddr, 16);
 	k.client_port = p->dport;
@@ -360,23 +360,6 @@ int pc_dns_snoop_query(struct __sk_buff *skb)
 	    pc_dns_snoopable(&pkt, 1))
 		pc_dns_query(skb, &pkt, bpf_ktime_get_coarse_ns());
 	return 0; /* TC_ACT_OK */
-}
-
-/* Egress: the rule of a learned destination, or 0. */
-static __always_inline __u32 pc_dyn_match(const struct pc_pkt *p, __be16 port,
-					  __u64 now)
-{
-	struct pc_dyn_key k = { .family = p->family, .proto = p->l4proto };
-	struct pc_dyn_val *v;
-
-	__builtin_memcpy(k.addr, p->daddr, 16);
-	k.port = port;
-	v = bpf_map_lookup_elem(&dyn_allow, &k);
-	if (!v && port) {
-		k.port = 0;
-		v = bpf_map_lookup_elem(&dyn_allow, &k);
-	}
-	return v && now < v->expires_ns ? v->rule_id : 0;
 }
 
 #endif /* PC_DNS_H */

@@ -75,13 +75,31 @@ static __always_inline __u32 pc_allow_lookup6(const struct pc_policy *pol,
 	return v ? v->rule_id : 0;
 }
 
+/* The rule of a learned destination of a host name (dyn_allow), or 0. */
+static __always_inline __u32 pc_dyn_match(const struct pc_pkt *p, __be16 port,
+					  __u64 now)
+{
+	struct pc_dyn_key k = { .family = p->family, .proto = p->l4proto };
+	struct pc_dyn_val *v;
+
+	__builtin_memcpy(k.addr, p->daddr, 16);
+	k.port = port;
+	v = bpf_map_lookup_elem(&dyn_allow, &k);
+	if (!v && port) {
+		k.port = 0;
+		v = bpf_map_lookup_elem(&dyn_allow, &k);
+	}
+	return v && now < v->expires_ns ? v->rule_id : 0;
+}
+
 /*
- * The rule that allows a new flow to p's destination, or 0. A rule for a
+ * The rule that allows a new flow to p's destination, or 0: the static
+ * allowlist first, then the addresses learned for host names. A rule for a
  * specific destination port wins over an any-port rule. ICMP rules carry
  * no port.
  */
 static __always_inline __u32 pc_allow_match(const struct pc_policy *pol,
-					    const struct pc_pkt *p)
+					    const struct pc_pkt *p, __u64 now)
 {
 	__be16 port = p->dport;
 	__u32 rule;
@@ -97,7 +115,7 @@ static __always_inline __u32 pc_allow_match(const struct pc_policy *pol,
 		if (!rule && port)
 			rule = pc_allow_lookup6(pol, p, 0);
 	}
-	return rule;
+	return rule ? rule : pc_dyn_match(p, port, now);
 }
 
 #endif /* PC_POLICY_H */

@@ -246,7 +246,7 @@ static __always_inline __u32 pc_egress_decide(struct __sk_buff *skb,
 	void *data_end = (void *)(long)skb->data_end;
 	struct pc_flow_val *flow, scratch;
 	struct pc_flow_key key;
-	int ret, tcp;
+	int ret, tcp, keyed;
 
 	ret = parse_packet(data, data_end, p);
 	if (ret == PC_PARSE_BAD_L2)
@@ -267,7 +267,8 @@ static __always_inline __u32 pc_egress_decide(struct __sk_buff *skb,
 		return PC_R_OUT_DEFAULT_DROP; /* no policy: fail closed */
 
 	tcp = p->l4proto == IPPROTO_TCP;
-	if (pc_flow_key(p, 1, &key) == 0) {
+	keyed = pc_flow_key(p, 1, &key) == 0; /* 0: no flow for this kind */
+	if (keyed) {
 		flow = pc_flow_lookup(pol, &key, now, &scratch);
 		/* A SYN on a finished flow starts a new one (port reuse). */
 		if (flow &&
@@ -286,22 +287,15 @@ static __always_inline __u32 pc_egress_decide(struct __sk_buff *skb,
 	if ((pol->cfg->flags & PC_CFG_DHCP_CLIENT) && pc_is_dhcp(p, 1))
 		return PC_R_OUT_DHCP;
 
-	*rule = pc_allow_match(pol, p);
-	if (!*rule)
-		*rule = pc_dyn_match(p,
-				     p->l4proto == IPPROTO_TCP ||
-						     p->l4proto == IPPROTO_UDP ?
-					     p->dport :
-					     0,
-				     now);
+	*rule = pc_allow_match(pol, p, now);
 	if (!*rule) {
 		/* Audit mode lets it pass: track it so the replies do too. */
 		if (((pol->cfg->audit_mask >> PC_R_OUT_DEFAULT_DROP) & 1) &&
-		    !pc_flow_key(p, 1, &key) && (!tcp || pc_tcp_is_syn(p)))
+		    keyed && (!tcp || pc_tcp_is_syn(p)))
 			pc_flow_create(&key, p, 0, PC_FS_NEW, PC_FF_AUDIT, now);
 		return PC_R_OUT_DEFAULT_DROP;
 	}
-	if (pc_flow_key(p, 1, &key)) {
+	if (!keyed) {
 		*rule = 0;
 		return PC_R_OUT_NO_FLOW; /* e.g. an ICMP type that is no flow */
 	}

@@ -118,6 +118,10 @@
 enum pc_reason { PC_REASONS(PC_REASON_ENUM) PC_R_MAX };
 #undef PC_REASON_ENUM
 
+/* Bit per reason whose action is drop: a compile-time constant. */
+#define PC_REASON_DROP_BIT(e, name, dir, act, desc) | ((__u64)(act) << (e))
+#define PC_DROP_MASK (0ULL PC_REASONS(PC_REASON_DROP_BIT))
+
 /*
  * Counter rows in the "counters" map: [0, PC_R_MAX) are the reasons,
  * [PC_RULE_BASE, PC_RULE_BASE + PC_MAX_RULES) the named policy rules.

@@ -18,10 +18,6 @@ static const __u8 reason_dir[PC_R_MAX] = { PC_REASONS(PC_REASON_DIR) };
 static const __u8 reason_act[PC_R_MAX] = { PC_REASONS(PC_REASON_ACT) };
 #undef PC_REASON_ACT
 
-#define PC_REASON_DROP_BIT(e, name, dir, act, desc) | ((__u64)(act) << (e))
-const __u64 pc_reason_drop_mask = 0ULL PC_REASONS(PC_REASON_DROP_BIT);
-#undef PC_REASON_DROP_BIT
-
 const char *pc_dir_str(int dir)
 {
 	return dir == PC_DIR_EGRESS ? "egress" : "ingress";

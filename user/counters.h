@@ -27,8 +27,6 @@ struct pc_stats {
 
 extern const char *const pc_reason_names[PC_R_MAX];
 extern const char *const pc_reason_descs[PC_R_MAX];
-/* Bit per reason whose action is drop. */
-extern const __u64 pc_reason_drop_mask;
 
 /* Every built-in reason, then every policy rule in use. */
 int pc_stats_read(const struct pc_maps *m, struct pc_stats *st);

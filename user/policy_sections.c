@@ -165,7 +165,7 @@ static int audit_item(struct ctx *c, yaml_node_t *n, void *arg)
 	for (int r = 1; r < PC_R_MAX; r++) {
 		if (strcmp(s, pc_reason_names[r]))
 			continue;
-		if (!(pc_reason_drop_mask >> r & 1)) {
+		if (!(PC_DROP_MASK >> r & 1)) {
 			diag_at(c, n,
 				"audit: '%s' passes already; only drop rules can be audited",
 				s);
@@ -187,7 +187,7 @@ int parse_audit(struct ctx *c, yaml_node_t *n, struct pc_policy *pol)
 	if (s && (!strcmp(s, "true") || !strcmp(s, "false"))) {
 		if (parse_bool(c, n, "audit", &all))
 			return -1;
-		pol->audit_mask = all ? pc_reason_drop_mask : 0;
+		pol->audit_mask = all ? PC_DROP_MASK : 0;
 		return 0;
 	}
 	return each_item(c, n, audit_item, pol);

@@ -217,14 +217,14 @@ int pc_cmd_trace(const struct pc_trace_opts *o)
 	if (tr.reason >= PC_R_MAX)
 		tr.reason = PC_R_NONE;
 	if (o->json) {
-		json_t *j = json_pack(
-			"{s:s, s:s, s:s, s:s, s:s, s:b}", "verdict",
-			pc_act_str(tr.action), "reason",
-			pc_reason_names[tr.reason], "description",
-			pc_reason_descs[tr.reason], "rule", rule, "flow",
-			state_name(tr.flow_state), "audit",
-			tr.action == PC_ACT_PASS &&
-				(pc_reason_drop_mask >> tr.reason) & 1);
+		json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:s, s:b}",
+				      "verdict", pc_act_str(tr.action),
+				      "reason", pc_reason_names[tr.reason],
+				      "description", pc_reason_descs[tr.reason],
+				      "rule", rule, "flow",
+				      state_name(tr.flow_state), "audit",
+				      tr.action == PC_ACT_PASS &&
+					      (PC_DROP_MASK >> tr.reason) & 1);
 
 		json_dumpf(j, stdout, JSON_INDENT(2));
 		putchar('\n');
@@ -233,7 +233,7 @@ int pc_cmd_trace(const struct pc_trace_opts *o)
 		printf("verdict: %s%s\n",
 		       tr.action == PC_ACT_DROP ? "DROP" : "PASS",
 		       tr.action == PC_ACT_PASS &&
-				       (pc_reason_drop_mask >> tr.reason) & 1 ?
+				       (PC_DROP_MASK >> tr.reason) & 1 ?
 			       " (audit mode: would drop)" :
 			       "");
 		printf("reason:  %s (%s)\n", pc_reason_names[tr.reason],

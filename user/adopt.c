@@ -23,7 +23,28 @@ static __u64 now_ns(void)
 	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
-/* The allowlist rule for a destination, asked of the kernel's own LPM. */
+/* The rule of an address learned or seeded for a host name, or 0. */
+static __u32 dyn_rule(const struct pc_maps *m, int family, __u8 proto,
+		      const __be32 *addr, __be16 port)
+{
+	struct pc_dyn_key k = { .family = family,
+				.proto = proto,
+				.port = port };
+	struct pc_dyn_val v;
+
+	memcpy(k.addr, addr, 16);
+	if (bpf_map_lookup_elem(m->dyn_allow, &k, &v)) {
+		k.port = 0;
+		if (bpf_map_lookup_elem(m->dyn_allow, &k, &v))
+			return 0;
+	}
+	return now_ns() < v.expires_ns ? v.rule_id : 0;
+}
+
+/*
+ * The rule for a destination, asked of the kernel's own maps as egress
+ * would: the static allowlist (LPM), then host-name addresses.
+ */
 static __u32 allow_rule(const struct pc_maps *m, __u8 slot, int family,
 			__u8 proto, const __be32 *addr, __be16 port)
 {
@@ -55,7 +76,7 @@ static __u32 allow_rule(const struct pc_maps *m, __u8 slot, int family,
 		if (!err)
 			return v.rule_id;
 	}
-	return 0;
+	return dyn_rule(m, family, proto, addr, port);
 }
 
 /* Let ingress look this remote port up (the flow_rports bitmap). */

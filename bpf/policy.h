@@ -75,28 +75,72 @@ static __always_inline __u32 pc_allow_lookup6(const struct pc_policy *pol,
 	return v ? v->rule_id : 0;
 }
 
+/*
+ * Which dyn_allow lookups p's (protocol, port) can match, from the slot's
+ * dyn_pairs: bit 0 the exact port, bit 1 any port (port 0).
+ */
+static __always_inline int pc_dyn_wanted(const struct pc_config *c, __u8 proto,
+					 __be16 port)
+{
+	int i, want = 0;
+
+	if (c->n_dyn_pairs == PC_DYN_PAIRS_ALL)
+		return 3;
+	if (proto == IPPROTO_ICMPV6)
+		proto = IPPROTO_ICMP;
+#pragma unroll
+	for (i = 0; i < PC_MAX_DYN_PAIRS; i++) {
+		if (i >= c->n_dyn_pairs || c->dyn_pairs[i].proto != proto)
+			continue;
+		if (c->dyn_pairs[i].port == port)
+			want |= 1;
+		if (!c->dyn_pairs[i].port)
+			want |= 2;
+	}
+	return want;
+}
+
 /* The rule of a learned destination of a host name (dyn_allow), or 0. */
-static __always_inline __u32 pc_dyn_match(const struct pc_pkt *p, __be16 port,
+static __always_inline __u32 pc_dyn_match(const struct pc_policy *pol,
+					  const struct pc_pkt *p, __be16 port,
 					  __u64 now)
 {
 	struct pc_dyn_key k = { .family = p->family, .proto = p->l4proto };
-	struct pc_dyn_val *v;
+	int want = pc_dyn_wanted(pol->cfg, p->l4proto, port);
+	struct pc_dyn_val *v = NULL;
 
+	if (!want)
+		return 0;
 	__builtin_memcpy(k.addr, p->daddr, 16);
-	k.port = port;
-	v = bpf_map_lookup_elem(&dyn_allow, &k);
-	if (!v && port) {
+	if (want & 1) {
+		k.port = port;
+		v = bpf_map_lookup_elem(&dyn_allow, &k);
+	}
+	if (!v && port && (want & 2)) {
 		k.port = 0;
 		v = bpf_map_lookup_elem(&dyn_allow, &k);
 	}
 	return v && now < v->expires_ns ? v->rule_id : 0;
 }
 
+/* May an any-port (port 0) allowlist entry of this slot match p? */
+static __always_inline int pc_anyport_wanted(const struct pc_policy *pol,
+					     const struct pc_pkt *p)
+{
+	__u32 f = pol->cfg->flags;
+
+	if (p->l4proto == IPPROTO_TCP)
+		return f & PC_CFG_ANYPORT_TCP;
+	if (p->l4proto == IPPROTO_UDP)
+		return f & PC_CFG_ANYPORT_UDP;
+	return 1;
+}
+
 /*
  * The rule that allows a new flow to p's destination, or 0: the static
  * allowlist first, then the addresses learned for host names. A rule for a
- * specific destination port wins over an any-port rule. ICMP rules carry
- * no port.
+ * specific destination port wins over an any-port rule, which is looked up
+ * only when the slot has one (PC_CFG_ANYPORT_*). ICMP rules carry no port.
  */
 static __always_inline __u32 pc_allow_match(const struct pc_policy *pol,
 					    const struct pc_pkt *p, __u64 now)
@@ -108,14 +152,14 @@ static __always_inline __u32 pc_allow_match(const struct pc_policy *pol,
 		port = 0;
 	if (p->family == AF_INET) {
 		rule = pc_allow_lookup4(pol, p, port);
-		if (!rule && port)
+		if (!rule && port && pc_anyport_wanted(pol, p))
 			rule = pc_allow_lookup4(pol, p, 0);
 	} else {
 		rule = pc_allow_lookup6(pol, p, port);
-		if (!rule && port)
+		if (!rule && port && pc_anyport_wanted(pol, p))
 			rule = pc_allow_lookup6(pol, p, 0);
 	}
-	return rule ? rule : pc_dyn_match(p, port, now);
+	return rule ? rule : pc_dyn_match(pol, p, port, now);
 }
 
 #endif /* PC_POLICY_H */

@@ -239,8 +239,26 @@ _Static_assert(sizeof(struct pc_allow_val) == 8, "pc_allow_val size");
 #define PC_CFG_DHCP_CLIENT 0x4 /* UDP 68 <-> 67 */
 #define PC_CFG_LOG_DROPS 0x8 /* report drops through the ring buffer */
 #define PC_CFG_LOG_FLOWS 0x10 /* report new egress flows too */
+/* Some allowlist entry of this slot has port 0 (any port) for TCP/UDP:
+ * egress looks that up after the exact port misses, and only then. */
+#define PC_CFG_ANYPORT_TCP 0x20
+#define PC_CFG_ANYPORT_UDP 0x40
 
 /* Policy scalars, one per slot in the "policy_cfg" array map. */
+/*
+ * A (protocol, port) pair some host-name rule opens (port 0: any port;
+ * IPPROTO_ICMP stands for ICMPv6 too). Egress looks up the learned
+ * addresses (dyn_allow) only for a packet whose pair is listed, so a
+ * packet to any other port costs no hash lookup there.
+ */
+#define PC_MAX_DYN_PAIRS 8
+#define PC_DYN_PAIRS_ALL 0xffffffffu /* too many to list: always look */
+struct pc_dyn_pair {
+	__u8 proto;
+	__u8 pad;
+	__be16 port;
+};
+
 struct pc_config {
 	__be16 ssh_ports[PC_MAX_SSH_PORTS]; /* 0 = unused */
 	__u32 flags; /* PC_CFG_* */
@@ -255,8 +273,11 @@ struct pc_config {
 	__u64 timeout_tcp_close_ns;
 	__u64 timeout_udp_ns;
 	__u64 timeout_icmp_ns;
+	__u32 n_dyn_pairs; /* entries in dyn_pairs, or PC_DYN_PAIRS_ALL */
+	__u32 pad;
+	struct pc_dyn_pair dyn_pairs[PC_MAX_DYN_PAIRS];
 };
-_Static_assert(sizeof(struct pc_config) == 88, "pc_config size");
+_Static_assert(sizeof(struct pc_config) == 128, "pc_config size");
 
 /*
  * Log events (drops, and new flows when asked) through the "events" ring

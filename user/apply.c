@@ -10,6 +10,7 @@
 #include <bpf/libbpf.h>
 #include "apply.h"
 #include "common.h"
+#include "names.h"
 
 static const struct {
 	unsigned int bit;
@@ -98,6 +99,7 @@ int pc_policy_count_entries(const struct pc_policy *pol, size_t *n4, size_t *n6)
 struct insert_arg {
 	const struct pc_maps *m;
 	__u8 slot;
+	__u32 anyport; /* PC_CFG_ANYPORT_*: port-0 entries written */
 };
 
 static int insert_entry(const struct pc_prefix *pfx, __u8 proto, __u16 port,
@@ -106,6 +108,11 @@ static int insert_entry(const struct pc_prefix *pfx, __u8 proto, __u16 port,
 	struct insert_arg *ia = arg;
 	struct pc_allow_val v = { .rule_id = rule_id };
 	int err;
+
+	if (!port && proto == IPPROTO_TCP)
+		ia->anyport |= PC_CFG_ANYPORT_TCP;
+	if (!port && proto == IPPROTO_UDP)
+		ia->anyport |= PC_CFG_ANYPORT_UDP;
 
 	if (pfx->family == AF_INET) {
 		struct pc_allow4_key k = {
@@ -283,6 +290,38 @@ int pc_info_record_policy(const struct pc_maps *m, const char *path,
 	return bpf_map_update_elem(m->info, &zero, &info, BPF_ANY);
 }
 
+/* The (protocol, port) pairs of the enabled host-name rules (see
+ * struct pc_dyn_pair), each once. */
+static void dyn_pairs(const struct pc_policy *pol, struct pc_config *cfg)
+{
+	cfg->n_dyn_pairs = 0;
+	for (size_t i = 0; i < pol->n_rules; i++) {
+		const struct pc_rule *r = &pol->rules[i];
+		struct pc_dns_name v;
+
+		if (!r->enabled || !(r->n_hosts + r->n_srv))
+			continue;
+		pc_rule_pairs(r, &v);
+		for (int p = 0; p < v.n_ports; p++) {
+			__u32 j, n = cfg->n_dyn_pairs;
+
+			for (j = 0; j < n; j++)
+				if (cfg->dyn_pairs[j].proto == v.proto[p] &&
+				    cfg->dyn_pairs[j].port == v.port[p])
+					break;
+			if (j < n)
+				continue;
+			if (n == PC_MAX_DYN_PAIRS) {
+				cfg->n_dyn_pairs = PC_DYN_PAIRS_ALL;
+				return;
+			}
+			cfg->dyn_pairs[n].proto = v.proto[p];
+			cfg->dyn_pairs[n].port = v.port[p];
+			cfg->n_dyn_pairs = n + 1;
+		}
+	}
+}
+
 int pc_policy_apply(const struct pc_maps *m, const struct pc_policy *pol)
 {
 	struct pc_config cfg = {
@@ -321,16 +360,17 @@ int pc_policy_apply(const struct pc_maps *m, const struct pc_policy *pol)
 				     insert_entry, &ia))
 			goto fail;
 	}
+	cfg.flags = ia.anyport; /* before ssh.from adds its own entries */
 	ia.slot = slot | PC_SLOT_SSH_FROM;
 	for (size_t i = 0; i < pol->n_ssh_from; i++)
 		if (insert_entry(&pol->ssh_from[i], IPPROTO_TCP, 0, 0, &ia))
 			goto fail;
 	ia.slot = slot;
-	cfg.flags = (pol->n_ssh_from ? PC_CFG_SSH_FROM : 0) |
-		    (pol->icmp_echo_in ? PC_CFG_ICMP_ECHO_IN : 0) |
-		    (pol->dhcp_client ? PC_CFG_DHCP_CLIENT : 0) |
-		    (pol->log_drops ? PC_CFG_LOG_DROPS : 0) |
-		    (pol->log_new_flows ? PC_CFG_LOG_FLOWS : 0);
+	cfg.flags |= (pol->n_ssh_from ? PC_CFG_SSH_FROM : 0) |
+		     (pol->icmp_echo_in ? PC_CFG_ICMP_ECHO_IN : 0) |
+		     (pol->dhcp_client ? PC_CFG_DHCP_CLIENT : 0) |
+		     (pol->log_drops ? PC_CFG_LOG_DROPS : 0) |
+		     (pol->log_new_flows ? PC_CFG_LOG_FLOWS : 0);
 	cfg.log_rate = pol->log_rate;
 	cfg.log_burst = pol->log_burst;
 	cfg.ssh_rate_per_min = pol->ssh_rate_per_min;
@@ -338,6 +378,7 @@ int pc_policy_apply(const struct pc_maps *m, const struct pc_policy *pol)
 	cfg.audit_mask = pol->audit_mask;
 	for (size_t i = 0; i < pol->n_ssh_ports; i++)
 		cfg.ssh_ports[i] = htons(pol->ssh_ports[i]);
+	dyn_pairs(pol, &cfg);
 	if (bpf_map_update_elem(m->policy_cfg, &slot, &cfg, BPF_ANY))
 		goto fail;
 

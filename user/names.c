@@ -36,7 +36,7 @@ uint32_t pc_dns_name_hash(const char *name)
 }
 
 /* The (protocol, port) pairs a learned address of rule r opens. */
-static void rule_pairs(const struct pc_rule *r, struct pc_dns_name *v)
+void pc_rule_pairs(const struct pc_rule *r, struct pc_dns_name *v)
 {
 	static const struct {
 		unsigned int bit;
@@ -219,7 +219,7 @@ int pc_names_apply(const struct pc_maps *m, const struct pc_policy *pol)
 			old[id].is_srv = srv;
 			kept[id] = true;
 			v.name_id = id;
-			rule_pairs(rule, &v);
+			pc_rule_pairs(rule, &v);
 			hash = pc_dns_name_hash(name);
 			if (bpf_map_update_elem(m->names, &id, &old[id],
 						BPF_ANY) ||

@@ -12,6 +12,8 @@
 #include "policy.h"
 #include "show.h"
 
+/* The (protocol, port) pairs a learned address of rule r opens. */
+void pc_rule_pairs(const struct pc_rule *r, struct pc_dns_name *v);
 /* FNV-1a of the lower-case DNS wire form of name (as bpf/dns.h hashes). */
 uint32_t pc_dns_name_hash(const char *name);
 /*

@@ -25,6 +25,17 @@ struct path {
 	bool egress;
 	struct pkt_spec s;
 	int want_retval;
+	bool hit; /* finds its flow: compared with a reference that hits */
+};
+
+/* The references, measured in the same run (bpf/bench_ref.bpf.c). */
+enum { REF_DROP, REF_MISS, REF_HIT, REF_TC_MISS, REF_TC_HIT, REF_N };
+static const char *const ref_names[REF_N] = {
+	"ref: empty XDP_DROP",
+	"ref: parse + one lookup (miss)",
+	"ref: parse + one lookup (hit)",
+	"ref: parse + lookup on tc (miss)",
+	"ref: parse + lookup on tc (hit)",
 };
 
 static double ns_per_pkt(int prog_fd, const struct pkt_spec *s, int *retval)
@@ -88,9 +99,13 @@ static int set_log(struct harness *h, bool on)
  */
 static int log_cost(struct harness *h)
 {
-	struct pkt_spec syn = { .family = AF_INET, .src = OUT4, .dst = SRV4,
-				.proto = IPPROTO_TCP, .sport = 40000,
-				.dport = 80, .tcp_flags = 0x02 };
+	struct pkt_spec syn = { .family = AF_INET,
+				.src = OUT4,
+				.dst = SRV4,
+				.proto = IPPROTO_TCP,
+				.sport = 40000,
+				.dport = 80,
+				.tcp_flags = 0x02 };
 	double off, on;
 	int rv;
 
@@ -103,6 +118,33 @@ static int log_cost(struct harness *h)
 	printf("drop log cost: off %.1f ns/pkt, on %.1f ns/pkt, ratio %.2f\n",
 	       off, on, on / off);
 	return 0;
+}
+
+/*
+ * Put the key the reference programs build for s into ref_flows, so they
+ * find it: the fair reference for a path that finds its flow (a hit reads
+ * the entry and compares the key; a miss in an empty bucket does not).
+ */
+static int ref_add(struct bench_ref *ref, const struct pkt_spec *s)
+{
+	struct pc_flow_key in = { .family = AF_INET,
+				  .proto = s->proto,
+				  .lport = htons(s->dport),
+				  .rport = htons(s->sport) };
+	struct pc_flow_key out = { .family = AF_INET,
+				   .proto = s->proto,
+				   .lport = htons(s->sport),
+				   .rport = htons(s->dport) };
+	struct pc_flow_val v = { .state = PC_FS_ESTABLISHED };
+	int fd = bpf_map__fd(ref->maps.ref_flows);
+
+	if (inet_pton(AF_INET, s->dst, in.laddr) != 1 ||
+	    inet_pton(AF_INET, s->src, in.raddr) != 1)
+		return -1;
+	memcpy(out.laddr, in.raddr, 4);
+	memcpy(out.raddr, in.laddr, 4);
+	return bpf_map_update_elem(fd, &in, &v, BPF_ANY) ||
+	       bpf_map_update_elem(fd, &out, &v, BPF_ANY);
 }
 
 /* Fill the flow table up to n entries (UDP flows to 198.51.100.0/16). */
@@ -160,15 +202,24 @@ static int scaling(const char *csv_path)
 {
 	static const long flow_sizes[] = { 1000, 10000, 100000, 1000000 };
 	static const long allow_sizes[] = { 10, 1000, 10000, 100000 };
-	struct pkt_spec est = { .family = AF_INET, .src = EDGE4, .dst = SRV4,
-				.proto = IPPROTO_UDP, .sport = 7844,
+	struct pkt_spec est = { .family = AF_INET,
+				.src = EDGE4,
+				.dst = SRV4,
+				.proto = IPPROTO_UDP,
+				.sport = 7844,
 				.dport = 40000 };
-	struct pkt_spec est_out = { .family = AF_INET, .src = SRV4,
-				    .dst = EDGE4, .proto = IPPROTO_UDP,
-				    .sport = 40000, .dport = 7844 };
-	struct pkt_spec denied = { .family = AF_INET, .src = SRV4,
-				   .dst = OUT4, .proto = IPPROTO_TCP,
-				   .sport = 40001, .dport = 443,
+	struct pkt_spec est_out = { .family = AF_INET,
+				    .src = SRV4,
+				    .dst = EDGE4,
+				    .proto = IPPROTO_UDP,
+				    .sport = 40000,
+				    .dport = 7844 };
+	struct pkt_spec denied = { .family = AF_INET,
+				   .src = SRV4,
+				   .dst = OUT4,
+				   .proto = IPPROTO_TCP,
+				   .sport = 40001,
+				   .dport = 443,
 				   .tcp_flags = 0x02 };
 	struct harness h = { .group = "scaling" };
 	FILE *csv = fopen(csv_path, "w");
@@ -215,7 +266,7 @@ int main(int argc, char **argv)
 	const char *csv_path = argc > 1 ? argv[1] : "build/bench/bench.csv";
 	struct harness h = { .group = "bench" }, hnew = { .group = "bench" };
 	struct bench_ref *ref;
-	double drop_ns, lookup_ns, lookup_tc_ns;
+	double ref_ns[REF_N];
 	int rv;
 	FILE *csv;
 
@@ -235,45 +286,119 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	struct path paths[] = {
-		{ "in: unsolicited SYN (default drop)", false,
-		  { .family = AF_INET, .src = OUT4, .dst = SRV4,
-		    .proto = IPPROTO_TCP, .sport = 40000, .dport = 80,
-		    .tcp_flags = 0x02 }, 1 },
-		{ "in: bare ACK, no flow", false,
-		  { .family = AF_INET, .src = OUT4, .dst = SRV4,
-		    .proto = IPPROTO_TCP, .sport = 40000, .dport = 80,
-		    .tcp_flags = 0x10 }, 1 },
-		{ "in: established (flow hit)", false,
-		  { .family = AF_INET, .src = EDGE4, .dst = SRV4,
-		    .proto = IPPROTO_UDP, .sport = 7844, .dport = 40000 }, 2 },
-		{ "in: established IPv6", false,
-		  { .family = AF_INET6, .src = EDGE6, .dst = SRV6,
-		    .proto = IPPROTO_UDP, .sport = 7844, .dport = 40000 }, 2 },
-		{ "in: new SSH", false,
-		  { .family = AF_INET, .src = OUT4, .dst = SRV4,
-		    .proto = IPPROTO_TCP, .sport = 40000, .dport = 22,
-		    .tcp_flags = 0x02 }, 2 },
-		{ "in: ARP", false, { .arp = true }, 2 },
-		{ "in: NDP", false,
-		  { .family = AF_INET6, .src = "fe80::2", .dst = "ff02::1",
-		    .proto = 58, .icmp_type = 135, .ttl = 255 }, 2 },
-		{ "in: malformed (truncated TCP)", false,
-		  { .family = AF_INET, .src = OUT4, .dst = SRV4,
-		    .proto = IPPROTO_TCP, .sport = 1, .dport = 22,
-		    .tcp_flags = 0x02, .cut = 10 }, 1 },
-		{ "out: new flow allowed", true,
-		  { .family = AF_INET, .src = SRV4, .dst = EDGE4,
-		    .proto = IPPROTO_UDP, .sport = 41000, .dport = 7844 }, 0 },
-		{ "out: new flow denied", true,
-		  { .family = AF_INET, .src = SRV4, .dst = OUT4,
-		    .proto = IPPROTO_UDP, .sport = 41000, .dport = 443 }, 2 },
-		{ "out: established", true,
-		  { .family = AF_INET, .src = SRV4, .dst = EDGE4,
-		    .proto = IPPROTO_UDP, .sport = 40000, .dport = 7844 }, 0 },
+		{ "in: unsolicited SYN (default drop)",
+		  false,
+		  { .family = AF_INET,
+		    .src = OUT4,
+		    .dst = SRV4,
+		    .proto = IPPROTO_TCP,
+		    .sport = 40000,
+		    .dport = 80,
+		    .tcp_flags = 0x02 },
+		  1,
+		  false },
+		{ "in: bare ACK, no flow",
+		  false,
+		  { .family = AF_INET,
+		    .src = OUT4,
+		    .dst = SRV4,
+		    .proto = IPPROTO_TCP,
+		    .sport = 40000,
+		    .dport = 80,
+		    .tcp_flags = 0x10 },
+		  1,
+		  false },
+		{ "in: established (flow hit)",
+		  false,
+		  { .family = AF_INET,
+		    .src = EDGE4,
+		    .dst = SRV4,
+		    .proto = IPPROTO_UDP,
+		    .sport = 7844,
+		    .dport = 40000 },
+		  2,
+		  true },
+		{ "in: established IPv6",
+		  false,
+		  { .family = AF_INET6,
+		    .src = EDGE6,
+		    .dst = SRV6,
+		    .proto = IPPROTO_UDP,
+		    .sport = 7844,
+		    .dport = 40000 },
+		  2,
+		  true },
+		{ "in: new SSH",
+		  false,
+		  { .family = AF_INET,
+		    .src = OUT4,
+		    .dst = SRV4,
+		    .proto = IPPROTO_TCP,
+		    .sport = 40000,
+		    .dport = 22,
+		    .tcp_flags = 0x02 },
+		  2,
+		  false },
+		{ "in: ARP", false, { .arp = true }, 2, false },
+		{ "in: NDP",
+		  false,
+		  { .family = AF_INET6,
+		    .src = "fe80::2",
+		    .dst = "ff02::1",
+		    .proto = 58,
+		    .icmp_type = 135,
+		    .ttl = 255 },
+		  2,
+		  false },
+		{ "in: malformed (truncated TCP)",
+		  false,
+		  { .family = AF_INET,
+		    .src = OUT4,
+		    .dst = SRV4,
+		    .proto = IPPROTO_TCP,
+		    .sport = 1,
+		    .dport = 22,
+		    .tcp_flags = 0x02,
+		    .cut = 10 },
+		  1,
+		  false },
+		{ "out: new flow allowed",
+		  true,
+		  { .family = AF_INET,
+		    .src = SRV4,
+		    .dst = EDGE4,
+		    .proto = IPPROTO_UDP,
+		    .sport = 41000,
+		    .dport = 7844 },
+		  0,
+		  false },
+		{ "out: new flow denied",
+		  true,
+		  { .family = AF_INET,
+		    .src = SRV4,
+		    .dst = OUT4,
+		    .proto = IPPROTO_UDP,
+		    .sport = 41000,
+		    .dport = 443 },
+		  2,
+		  false },
+		{ "out: established",
+		  true,
+		  { .family = AF_INET,
+		    .src = SRV4,
+		    .dst = EDGE4,
+		    .proto = IPPROTO_UDP,
+		    .sport = 40000,
+		    .dport = 7844 },
+		  0,
+		  true },
 	};
 	/* Create the flows the established paths hit. */
-	struct pkt_spec f4 = { .family = AF_INET, .src = SRV4, .dst = EDGE4,
-			       .proto = IPPROTO_UDP, .sport = 40000,
+	struct pkt_spec f4 = { .family = AF_INET,
+			       .src = SRV4,
+			       .dst = EDGE4,
+			       .proto = IPPROTO_UDP,
+			       .sport = 40000,
 			       .dport = 7844 };
 	struct pkt_spec f6 = f4;
 
@@ -285,49 +410,61 @@ int main(int argc, char **argv)
 		return 1;
 	}
 
-	drop_ns = ns_per_pkt(bpf_program__fd(ref->progs.ref_drop), &paths[0].s,
-			     &rv);
-	lookup_ns = ns_per_pkt(bpf_program__fd(ref->progs.ref_lookup),
-			       &paths[2].s, &rv);
-	/* egress paths run on the tc hook: compare them with a tc reference */
-	lookup_tc_ns = ns_per_pkt(bpf_program__fd(ref->progs.ref_lookup_tc),
-				  &paths[2].s, &rv);
+	ref_ns[REF_DROP] = ns_per_pkt(bpf_program__fd(ref->progs.ref_drop),
+				      &paths[0].s, &rv);
+	/* the same frame, first into an empty table, then into one that has it;
+	 * egress paths run on the tc hook: they have a tc reference */
+	ref_ns[REF_MISS] = ns_per_pkt(bpf_program__fd(ref->progs.ref_lookup),
+				      &paths[2].s, &rv);
+	ref_ns[REF_TC_MISS] = ns_per_pkt(
+		bpf_program__fd(ref->progs.ref_lookup_tc), &paths[2].s, &rv);
+	if (ref_add(ref, &paths[2].s)) {
+		fprintf(stderr, "bench: filling the reference table failed\n");
+		return 1;
+	}
+	ref_ns[REF_HIT] = ns_per_pkt(bpf_program__fd(ref->progs.ref_lookup),
+				     &paths[2].s, &rv);
+	ref_ns[REF_TC_HIT] = ns_per_pkt(
+		bpf_program__fd(ref->progs.ref_lookup_tc), &paths[2].s, &rv);
+
 	csv = fopen(csv_path, "w");
 	if (csv)
-		fprintf(csv, "path,ns_per_packet,ratio_to_xdp_drop,ratio_to_parse_lookup\n");
-	printf("%-36s %10s %10s %12s\n", "PATH", "NS/PKT", "x DROP",
-	       "x LOOKUP");
-	/* x LOOKUP: ingress against the XDP reference, egress the tc one */
-	printf("%-36s %10.1f %10.2f %12.2f\n", "ref: empty XDP_DROP", drop_ns,
-	       1.0, drop_ns / lookup_ns);
-	printf("%-36s %10.1f %10.2f %12.2f\n", "ref: parse + one hash lookup",
-	       lookup_ns, lookup_ns / drop_ns, 1.0);
-	printf("%-36s %10.1f %10.2f %12.2f\n", "ref: parse + lookup on tc",
-	       lookup_tc_ns, lookup_tc_ns / drop_ns, 1.0);
+		fprintf(csv,
+			"path,ns_per_packet,ratio_to_xdp_drop,ratio_to_parse_lookup,reference\n");
+	/* x LOOKUP: against the reference of the same hook and outcome */
+	printf("%-36s %8s %8s %9s  %s\n", "PATH", "NS/PKT", "x DROP",
+	       "x LOOKUP", "REFERENCE");
+	for (int r = 0; r < REF_N; r++) {
+		printf("%-36s %8.1f %8.2f %9s\n", ref_names[r], ref_ns[r],
+		       ref_ns[r] / ref_ns[REF_DROP], "-");
+		if (csv)
+			fprintf(csv, "%s,%.1f,%.3f,,\n", ref_names[r],
+				ref_ns[r], ref_ns[r] / ref_ns[REF_DROP]);
+	}
 	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
 		struct path *p = &paths[i];
+		/* PC_BENCH_ONLY=substring: one path, e.g. under perf record */
+		const char *only = getenv("PC_BENCH_ONLY");
 		bool is_new = !strcmp(p->name, "out: new flow allowed");
 		struct harness *hh = is_new ? &hnew : &h;
 		int fd = p->egress ? hh->tc_fd : hh->xdp_fd;
-		double ns = ns_per_pkt(fd, &p->s, &rv);
-		double ref_ns = p->egress ? lookup_tc_ns : lookup_ns;
+		int r = p->egress ? (p->hit ? REF_TC_HIT : REF_TC_MISS) :
+				    (p->hit ? REF_HIT : REF_MISS);
+		double ns;
 
-		printf("%-36s %10.1f %10.2f %12.2f%s\n", p->name, ns,
-		       ns / drop_ns, ns / ref_ns,
+		if (only && !strstr(p->name, only))
+			continue;
+		ns = ns_per_pkt(fd, &p->s, &rv);
+		printf("%-36s %8.1f %8.2f %9.2f  %s%s\n", p->name, ns,
+		       ns / ref_ns[REF_DROP], ns / ref_ns[r], ref_names[r] + 5,
 		       rv == p->want_retval ? "" : "  (unexpected verdict!)");
 		if (csv)
-			fprintf(csv, "%s,%.1f,%.3f,%.3f\n", p->name, ns,
-				ns / drop_ns, ns / ref_ns);
+			fprintf(csv, "%s,%.1f,%.3f,%.3f,%s\n", p->name, ns,
+				ns / ref_ns[REF_DROP], ns / ref_ns[r],
+				ref_names[r] + 5);
 	}
-	if (csv) {
-		fprintf(csv, "ref: empty XDP_DROP,%.1f,1,%.3f\n", drop_ns,
-			drop_ns / lookup_ns);
-		fprintf(csv, "ref: parse + one hash lookup,%.1f,%.3f,1\n",
-			lookup_ns, lookup_ns / drop_ns);
-		fprintf(csv, "ref: parse + lookup on tc,%.1f,%.3f,1\n",
-			lookup_tc_ns, lookup_tc_ns / drop_ns);
+	if (csv)
 		fclose(csv);
-	}
 	h_teardown(&h);
 	h_teardown(&hnew);
 	bench_ref__destroy(ref);

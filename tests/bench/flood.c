@@ -7,6 +7,8 @@
  * Usage: pc-flood NETNS IFACE DST_MAC DST_IP syn|udp COUNT
  *        pc-flood --floor NETNS IFACE   attach an empty XDP_DROP program
  *                                       to IFACE until killed (the floor)
+ *        pc-flood --lookup NETNS IFACE  the same with "parse + one hash
+ *                                       lookup" (the per-path reference)
  */
 #include <arpa/inet.h>
 #include <net/if.h>
@@ -22,10 +24,12 @@
 #include "netns.h"
 #include "packet.h"
 
-/* The floor arm: what the receiving veth costs with a program that only
- * drops. The link goes away with this process. */
-static int floor_arm(const char *netns, const char *ifname)
+/* The reference arms: what the receiving veth costs with a program that
+ * only drops (lookup 0) or parses and does one hash lookup (lookup 1). The
+ * link goes away with this process. */
+static int ref_arm(const char *netns, const char *ifname, int lookup)
 {
+	struct bpf_program *prog;
 	struct bench_ref *ref;
 	struct bpf_link *link;
 	int ifindex;
@@ -36,9 +40,11 @@ static int floor_arm(const char *netns, const char *ifname)
 	ref = bench_ref__open_and_load();
 	if (!ifindex || !ref)
 		return 1;
-	link = bpf_program__attach_xdp(ref->progs.ref_drop, ifindex);
+	prog = lookup ? ref->progs.ref_lookup : ref->progs.ref_drop;
+	link = bpf_program__attach_xdp(prog, ifindex);
 	if (!link) {
-		fprintf(stderr, "pc-flood: attaching XDP_DROP failed\n");
+		fprintf(stderr, "pc-flood: attaching %s failed\n",
+			bpf_program__name(prog));
 		return 1;
 	}
 	printf("attached\n");
@@ -50,8 +56,11 @@ static int floor_arm(const char *netns, const char *ifname)
 int main(int argc, char **argv)
 {
 	if (argc == 4 && !strcmp(argv[1], "--floor"))
-		return floor_arm(argv[2], argv[3]);
-	struct pkt_spec s = { .family = AF_INET, .src = "203.0.113.1",
+		return ref_arm(argv[2], argv[3], 0);
+	if (argc == 4 && !strcmp(argv[1], "--lookup"))
+		return ref_arm(argv[2], argv[3], 1);
+	struct pkt_spec s = { .family = AF_INET,
+			      .src = "203.0.113.1",
 			      .tcp_flags = 0x02 };
 	uint8_t frame[PKT_MAX];
 	unsigned int mac[6];
@@ -60,10 +69,10 @@ int main(int argc, char **argv)
 	long count;
 	int ifindex, err;
 
-	if (argc != 7 ||
-	    sscanf(argv[3], "%x:%x:%x:%x:%x:%x", &mac[0], &mac[1], &mac[2],
-		   &mac[3], &mac[4], &mac[5]) != 6) {
-		fprintf(stderr, "usage: pc-flood NETNS IFACE DST_MAC DST_IP syn|udp COUNT\n");
+	if (argc != 7 || sscanf(argv[3], "%x:%x:%x:%x:%x:%x", &mac[0], &mac[1],
+				&mac[2], &mac[3], &mac[4], &mac[5]) != 6) {
+		fprintf(stderr,
+			"usage: pc-flood NETNS IFACE DST_MAC DST_IP syn|udp COUNT\n");
 		return 2;
 	}
 	count = atol(argv[6]);

@@ -179,6 +179,95 @@ static void swap(struct harness *h)
 	      h_rule_id(h, "extra") > 0, "missing");
 }
 
+/*
+ * The egress matcher looks up any-port entries and learned host-name
+ * addresses only for the (protocol, port) pairs the slot has: check that
+ * every kind of rule still matches, and the lookups it skips would not.
+ */
+static const char matching[] =
+	"version: 1\n"
+	"egress:\n"
+	"  - {name: exact, to: [198.51.100.0/24], proto: tcp, ports: [443]}\n"
+	"  - {name: anyudp, to: [192.0.2.99], proto: udp}\n"
+	"  - {name: named, hosts: [a.example], to: [192.0.2.10], proto: tcp, ports: [8443]}\n"
+	"  - {name: named_any, hosts: [b.example], to: [192.0.2.11], proto: udp}\n"
+	"  - {name: named_ping, hosts: [c.example], to: [192.0.2.12, \"2001:db8::12\"], proto: icmp}\n";
+
+static void out(struct harness *h, const char *name, const char *dst, int proto,
+		int dport, bool pass, const char *rule)
+{
+	struct pkt_spec s = { .family = strchr(dst, ':') ? AF_INET6 : AF_INET,
+			      .src = strchr(dst, ':') ? SRV6 : SRV4,
+			      .dst = dst,
+			      .proto = proto,
+			      .sport = 46000 + dport % 1000,
+			      .dport = dport,
+			      .tcp_flags = 0x02,
+			      .icmp_type = proto == IPPROTO_ICMPV6 ? 128 : 8 };
+
+	expect(h, name, true, &s, pass,
+	       pass ? PC_R_OUT_NEW_FLOW : PC_R_OUT_DEFAULT_DROP, rule);
+}
+
+static void match_kinds(struct harness *h)
+{
+	struct harness p = { .group = "policy-match" };
+	char many[1024];
+
+	if (h_setup(&p, matching, 0)) {
+		check(h, "policy-match setup", false, "loading failed");
+		return;
+	}
+	out(&p, "exact port passes", "198.51.100.5", IPPROTO_TCP, 443, true,
+	    "exact");
+	out(&p, "other port of an exact rule drops", "198.51.100.5",
+	    IPPROTO_TCP, 444, false, NULL);
+	out(&p, "any-port UDP rule: port 9", "192.0.2.99", IPPROTO_UDP, 9, true,
+	    "anyudp");
+	out(&p, "any-port UDP rule: port 65000", "192.0.2.99", IPPROTO_UDP,
+	    65000, true, "anyudp");
+	out(&p, "any-port UDP rule does not open TCP", "192.0.2.99",
+	    IPPROTO_TCP, 9, false, NULL);
+	out(&p, "host-name seed, its port", "192.0.2.10", IPPROTO_TCP, 8443,
+	    true, "named");
+	out(&p, "host-name seed, another port drops", "192.0.2.10", IPPROTO_TCP,
+	    443, false, NULL);
+	out(&p, "host-name seed, any-port UDP rule", "192.0.2.11", IPPROTO_UDP,
+	    5353, true, "named_any");
+	out(&p, "host-name seed, any-port UDP rule is not TCP", "192.0.2.11",
+	    IPPROTO_TCP, 5353, false, NULL);
+	out(&p, "host-name seed, ping", "192.0.2.12", IPPROTO_ICMP, 0, true,
+	    "named_ping");
+	out(&p, "host-name seed, ping over IPv6", "2001:db8::12",
+	    IPPROTO_ICMPV6, 0, true, "named_ping");
+	h->passed += p.passed;
+	h->failed += p.failed;
+	h_teardown(&p);
+
+	/* More pairs than the slot lists: every packet looks them up. */
+	snprintf(
+		many, sizeof(many),
+		"version: 1\n"
+		"egress:\n"
+		"  - {name: n1, hosts: [a.example], to: [192.0.2.20], ports: [1, 2, 3, 4]}\n"
+		"  - {name: n2, hosts: [b.example], to: [192.0.2.21], ports: [5, 6, 7, 8]}\n"
+		"  - {name: n3, hosts: [c.example], to: [192.0.2.22], ports: [9, 10]}\n");
+	p = (struct harness){ .group = "policy-match-many" };
+	if (h_setup(&p, many, 0)) {
+		check(h, "policy-match-many setup", false, "loading failed");
+		return;
+	}
+	out(&p, "10 host-name pairs: the last one passes", "192.0.2.22",
+	    IPPROTO_TCP, 10, true, "n3");
+	out(&p, "10 host-name pairs: the first one passes", "192.0.2.20",
+	    IPPROTO_TCP, 1, true, "n1");
+	out(&p, "10 host-name pairs: an unlisted port drops", "192.0.2.22",
+	    IPPROTO_TCP, 11, false, NULL);
+	h->passed += p.passed;
+	h->failed += p.failed;
+	h_teardown(&p);
+}
+
 void test_policy_kernel(struct harness *h)
 {
 	struct harness p = { .group = "policy-kernel" };
@@ -193,4 +282,5 @@ void test_policy_kernel(struct harness *h)
 	h->passed += p.passed;
 	h->failed += p.failed;
 	h_teardown(&p);
+	match_kinds(h);
 }

@@ -24,6 +24,13 @@ int ref_drop(struct xdp_md *ctx)
 	return XDP_DROP;
 }
 
+/* Pass everything: the cost of having any XDP program on a veth. */
+SEC("xdp")
+int ref_pass(struct xdp_md *ctx)
+{
+	return XDP_PASS;
+}
+
 SEC("xdp")
 int ref_lookup(struct xdp_md *ctx)
 {

@@ -18,6 +18,7 @@
 #include "config.h"
 #include "maps.h"
 #include "parse.h"
+#include "policy.h"
 
 #define PC_DNS_PORT 53
 #define PC_DNS_MASK (PC_DNS_BUF - 1)
@@ -77,7 +78,6 @@ static __always_inline int pc_dns_qname(struct pc_dns_buf *buf, __u32 len,
 /* An answer that must not open anything: loopback, link-local, ... */
 static __always_inline int pc_dns_bad_addr(__u8 family, const __be32 *a)
 {
-	struct pc_addr_key k = { .family = family };
 	__u32 h = bpf_ntohl(a[0]);
 
 	if (family == AF_INET) {
@@ -90,8 +90,7 @@ static __always_inline int pc_dns_bad_addr(__u8 family, const __be32 *a)
 		if (!a[0] && !a[1] && !a[2] && (!a[3] || a[3] == bpf_htonl(1)))
 			return 1;
 	}
-	__builtin_memcpy(k.addr, a, 16);
-	return bpf_map_lookup_elem(&local_addrs, &k) != NULL;
+	return pc_is_own_addr(family, a);
 }
 
 static __always_inline void pc_dns_learn(const struct pc_dns_name *n,

@@ -115,6 +115,19 @@ struct {
 } local_addrs SEC(".maps");
 
 /*
+ * local_bloom: the own addresses' bits (struct pc_addr_bloom), so most
+ * sources skip the local_addrs lookup.
+ * Written by: the loader at up, with local_addrs (pc_local_addr_add).
+ * Read by: XDP ingress and DNS snooping. Key: __u32 0.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct pc_addr_bloom);
+} local_bloom SEC(".maps");
+
+/*
  * counters: packets and bytes per reason and per policy rule, per CPU.
  * Written by: both programs (the one exit of each). Read by: the CLI,
  * which sums the CPUs. Key: __u32 row (see PC_RULE_BASE). Value:

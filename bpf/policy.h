@@ -29,6 +29,22 @@ static __always_inline int pc_policy_get(struct pc_policy *pol)
 	return pol->cfg ? 0 : -1;
 }
 
+/* Is addr one of the interface's own addresses (local_addrs)? */
+static __always_inline int pc_is_own_addr(__u32 family, const __be32 addr[4])
+{
+	struct pc_addr_key k = { .family = family };
+	struct pc_addr_bloom *b;
+	__u32 zero = 0, bit = pc_bloom_bit(addr);
+
+	b = bpf_map_lookup_elem(&local_bloom, &zero);
+	if (b &&
+	    !((b->bits[(bit / 64) & (PC_BLOOM_BITS / 64 - 1)] >> (bit % 64)) &
+	      1))
+		return 0;
+	__builtin_memcpy(k.addr, addr, 16);
+	return bpf_map_lookup_elem(&local_addrs, &k) != NULL;
+}
+
 static __always_inline int pc_is_ssh_port(const struct pc_policy *pol,
 					  __be16 port)
 {

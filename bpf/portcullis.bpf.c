@@ -74,7 +74,6 @@ static __always_inline int pc_is_unknown_exthdr(const struct pc_pkt *p)
 /* Sources that cannot be a peer: loopback, multicast, broadcast, own. */
 static __always_inline int pc_is_martian(const struct pc_pkt *p)
 {
-	struct pc_addr_key k = { .family = p->family };
 	__u32 a;
 
 	if (p->family == AF_INET) {
@@ -89,8 +88,7 @@ static __always_inline int pc_is_martian(const struct pc_pkt *p)
 		    (!p->saddr[3] || p->saddr[3] == bpf_htonl(1)))
 			return 1;
 	}
-	__builtin_memcpy(k.addr, p->saddr, 16);
-	return bpf_map_lookup_elem(&local_addrs, &k) != NULL;
+	return pc_is_own_addr(p->family, p->saddr);
 }
 
 /* DHCP client traffic: server 67 -> client 68 (ingress) or back. */

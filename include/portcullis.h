@@ -362,6 +362,27 @@ struct pc_addr_key {
 };
 _Static_assert(sizeof(struct pc_addr_key) == 20, "pc_addr_key size");
 
+/*
+ * local_bloom: one bit per own address (of PC_BLOOM_BITS, chosen by
+ * pc_bloom_bit), so a packet from any other source is known not to be own
+ * without a hash lookup in local_addrs. A set bit only means "look it up":
+ * every own address must have its bit, a stale bit costs one lookup.
+ */
+#define PC_BLOOM_BITS 1024
+struct pc_addr_bloom {
+	__u64 bits[PC_BLOOM_BITS / 64];
+};
+_Static_assert(sizeof(struct pc_addr_bloom) == PC_BLOOM_BITS / 8,
+	       "pc_addr_bloom size");
+
+/* The bit of an address (both families; IPv4 in addr[0], rest zero). */
+static inline __u32 pc_bloom_bit(const __be32 addr[4])
+{
+	__u32 x = addr[0] ^ addr[1] ^ addr[2] ^ addr[3];
+
+	return (x * 0x9E3779B1u) >> 22; /* 10 bits: 0..PC_BLOOM_BITS-1 */
+}
+
 /* Rule metadata for people, written by the loader, read by the CLI. */
 struct pc_rule_meta {
 	char name[PC_NAME_LEN];

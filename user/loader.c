@@ -41,10 +41,23 @@ static int mkdir_p(const char *dir)
 	return mkdir(tmp, 0700) && errno != EEXIST ? -1 : 0;
 }
 
-static int fill_local_addrs(int fd, const char *ifname)
+int pc_local_addr_add(const struct pc_maps *m, const struct pc_addr_key *k)
+{
+	struct pc_addr_bloom b;
+	__u32 zero = 0, one = 1, bit = pc_bloom_bit(k->addr);
+
+	/* the bit first: the kernel never sees the entry without it */
+	if (bpf_map_lookup_elem(m->local_bloom, &zero, &b))
+		return -1;
+	b.bits[bit / 64] |= 1ULL << (bit % 64);
+	if (bpf_map_update_elem(m->local_bloom, &zero, &b, BPF_ANY))
+		return -1;
+	return bpf_map_update_elem(m->local_addrs, k, &one, BPF_ANY);
+}
+
+static int fill_local_addrs(const struct pc_maps *m, const char *ifname)
 {
 	struct ifaddrs *ifa, *i;
-	__u32 one = 1;
 	int n = 0;
 
 	if (getifaddrs(&ifa))
@@ -67,7 +80,7 @@ static int fill_local_addrs(int fd, const char *ifname)
 		} else {
 			continue;
 		}
-		if (bpf_map_update_elem(fd, &k, &one, BPF_ANY) == 0)
+		if (pc_local_addr_add(m, &k) == 0)
 			n++;
 	}
 	freeifaddrs(ifa);
@@ -245,7 +258,7 @@ int pc_up(const struct pc_up_opts *o)
 	adopted = pc_adopt_connections(&m);
 	if (adopted < 0)
 		pc_warn("reading the socket table failed: connections open now are adopted when they next send");
-	if (fill_local_addrs(m.local_addrs, o->ifname) < 0)
+	if (fill_local_addrs(&m, o->ifname) < 0)
 		pc_warn("reading the addresses of %s failed: own-address martians not dropped",
 			o->ifname);
 

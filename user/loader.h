@@ -8,6 +8,8 @@
 #define PC_LOADER_H
 
 #include <stdbool.h>
+#include "pins.h"
+#include "portcullis.h"
 
 struct pc_up_opts {
 	const char *ifname;
@@ -22,6 +24,10 @@ struct portcullis;
 int pc_gc_arm(struct portcullis *skel);
 /* Fill the tail-call slots of the DNS snooping programs. */
 int pc_snoop_install(struct portcullis *skel);
+
+/* Add an own address (martian source): its local_bloom bit, then the
+ * local_addrs entry. 0 or -1 (errno). */
+int pc_local_addr_add(const struct pc_maps *m, const struct pc_addr_key *k);
 
 /* Return PC_EXIT_* codes. */
 int pc_up(const struct pc_up_opts *o);

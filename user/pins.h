@@ -31,11 +31,12 @@ struct pc_maps {
 	int dns_names;
 	int names;
 	int dns_stats;
+	int local_bloom;
 };
 
 /* Names of the pinned maps, in struct pc_maps order. */
 extern const char *const pc_map_names[];
-#define PC_N_MAPS 15
+#define PC_N_MAPS 16
 
 /* Mount bpffs at /sys/fs/bpf when it is not there. */
 int pc_bpffs_ensure(void);

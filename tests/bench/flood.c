@@ -9,6 +9,8 @@
  *                                       to IFACE until killed (the floor)
  *        pc-flood --lookup NETNS IFACE  the same with "parse + one hash
  *                                       lookup" (the per-path reference)
+ *        pc-flood --pass NETNS IFACE    the same with an empty XDP_PASS
+ *                                       (what any XDP program costs iperf3)
  */
 #include <arpa/inet.h>
 #include <net/if.h>
@@ -25,9 +27,9 @@
 #include "packet.h"
 
 /* The reference arms: what the receiving veth costs with a program that
- * only drops (lookup 0) or parses and does one hash lookup (lookup 1). The
- * link goes away with this process. */
-static int ref_arm(const char *netns, const char *ifname, int lookup)
+ * only drops (ref_drop), parses and does one hash lookup (ref_lookup), or
+ * passes everything (ref_pass). The link goes away with this process. */
+static int ref_arm(const char *netns, const char *ifname, const char *name)
 {
 	struct bpf_program *prog;
 	struct bench_ref *ref;
@@ -40,7 +42,9 @@ static int ref_arm(const char *netns, const char *ifname, int lookup)
 	ref = bench_ref__open_and_load();
 	if (!ifindex || !ref)
 		return 1;
-	prog = lookup ? ref->progs.ref_lookup : ref->progs.ref_drop;
+	prog = bpf_object__find_program_by_name(ref->obj, name);
+	if (!prog)
+		return 1;
 	link = bpf_program__attach_xdp(prog, ifindex);
 	if (!link) {
 		fprintf(stderr, "pc-flood: attaching %s failed\n",
@@ -56,9 +60,11 @@ static int ref_arm(const char *netns, const char *ifname, int lookup)
 int main(int argc, char **argv)
 {
 	if (argc == 4 && !strcmp(argv[1], "--floor"))
-		return ref_arm(argv[2], argv[3], 0);
+		return ref_arm(argv[2], argv[3], "ref_drop");
 	if (argc == 4 && !strcmp(argv[1], "--lookup"))
-		return ref_arm(argv[2], argv[3], 1);
+		return ref_arm(argv[2], argv[3], "ref_lookup");
+	if (argc == 4 && !strcmp(argv[1], "--pass"))
+		return ref_arm(argv[2], argv[3], "ref_pass");
 	struct pkt_spec s = { .family = AF_INET,
 			      .src = "203.0.113.1",
 			      .tcp_flags = 0x02 };

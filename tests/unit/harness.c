@@ -18,10 +18,9 @@
 static int add_local(struct harness *h, int family, const char *a)
 {
 	struct pc_addr_key k = { .family = family };
-	__u32 one = 1;
 
 	inet_pton(family, a, k.addr);
-	return bpf_map_update_elem(h->m.local_addrs, &k, &one, BPF_ANY);
+	return pc_local_addr_add(&h->m, &k);
 }
 
 /* A dup of the fd of the live map called name (for the trace instance). */

@@ -6,6 +6,7 @@
 #ifndef PC_FLOW_H
 #define PC_FLOW_H
 
+#include "clock.h"
 #include "config.h"
 #include "maps.h"
 #include "parse.h"
@@ -102,7 +103,8 @@ pc_flow_lookup(const struct pc_policy *pol, const struct pc_flow_key *k,
 	struct pc_trace *t;
 	__u32 zero = 0;
 
-	if (v && now - v->seen_ns > pc_flow_timeout(pol->cfg, v, k->proto))
+	if (v &&
+	    pc_since(now, v->seen_ns) > pc_flow_timeout(pol->cfg, v, k->proto))
 		v = NULL;
 	if (!dry_run || !v)
 		return v;
@@ -117,7 +119,7 @@ static __always_inline void pc_flow_touch(struct pc_flow_val *v, __u64 now)
 {
 	if (dry_run)
 		return;
-	if (now - v->seen_ns > PC_FLOW_REFRESH_NS)
+	if (pc_since(now, v->seen_ns) > PC_FLOW_REFRESH_NS)
 		v->seen_ns = now;
 }
 

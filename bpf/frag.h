@@ -8,6 +8,7 @@
 #ifndef PC_FRAG_H
 #define PC_FRAG_H
 
+#include "clock.h"
 #include "config.h"
 #include "maps.h"
 #include "parse.h"
@@ -48,7 +49,7 @@ static __always_inline int pc_frag_allowed(const struct pc_pkt *p, __u8 dir,
 		return 0;
 	pc_frag_key(p, dir, &k);
 	seen = bpf_map_lookup_elem(&frags, &k);
-	return seen && now - *seen <= PC_FRAG_TIMEOUT_NS;
+	return seen && pc_since(now, *seen) <= PC_FRAG_TIMEOUT_NS;
 }
 
 #endif /* PC_FRAG_H */

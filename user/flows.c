@@ -85,6 +85,11 @@ static int flows_one(const char *netns, const char *ifname, const char *dir,
 		if (bpf_map_lookup_elem(m.flows, &key, &v))
 			continue;
 		state = v.state < PC_FS_MAX ? state_names[v.state] : "?";
+		/* the kernel may have stamped it after we read the clock */
+		if (v.seen_ns > now)
+			v.seen_ns = now;
+		if (v.created_ns > now)
+			v.created_ns = now;
 		if (now - v.seen_ns > timeout_of(&cfg, &key, &v))
 			state = "expired";
 		if (!bpf_map_lookup_elem(m.rules, &v.rule_id, &meta) &&

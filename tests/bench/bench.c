@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "bench_ref.skel.h"
@@ -147,27 +148,74 @@ static int ref_add(struct bench_ref *ref, const struct pkt_spec *s)
 	       bpf_map_update_elem(fd, &out, &v, BPF_ANY);
 }
 
-/* Fill the flow table up to n entries (UDP flows to 198.51.100.0/16). */
-static int fill_flows(struct harness *h, long n)
+/*
+ * Write flow entries from..n-1 into fd (the flow table, or the reference's
+ * table): UDP flows from SRV4 to 198.51.0.0/16, remote port 7844.
+ */
+static int fill_flows(int fd, long from, long n)
 {
-	long have = h_flow_count(h);
+	struct timespec ts;
+	__u64 now;
 
-	for (long i = have; i < n; i++) {
+	/* live entries: seen now on the programs' clock, so no lookup finds
+	 * them expired and the collector leaves them */
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	now = ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+	for (long i = from; i < n; i++) {
 		struct pc_flow_key k = { .family = AF_INET,
 					 .proto = IPPROTO_UDP,
 					 .lport = htons(1024 + i % 60000),
 					 .rport = htons(7844) };
 		struct pc_flow_val v = { .state = PC_FS_ESTABLISHED,
 					 .rule_id = 1,
-					 .seen_ns = ~0ULL >> 2 };
+					 .seen_ns = now };
 
 		inet_pton(AF_INET, SRV4, k.laddr);
 		k.raddr[0] = htonl(0xc6330000 | (i / 60000) << 8 |
 				   (i % 60000) % 251);
-		if (bpf_map_update_elem(h->m.flows, &k, &v, BPF_ANY))
+		if (bpf_map_update_elem(fd, &k, &v, BPF_ANY))
 			return -1;
 	}
 	return 0;
+}
+
+/*
+ * prog_fd's cost over random flows of a table of n (fill_flows): one frame
+ * per run, each for another flow, so a large table's entries come from
+ * memory, not cache. Includes the kernel's per-run clock reads, the same
+ * for every size and program. Returns ns per packet, or -1 (also when a
+ * frame did not find its flow).
+ */
+static double random_flows_ns(int prog_fd, long n)
+{
+	enum { FRAMES = 20000 };
+	double sum = 0;
+
+	srand(1);
+	for (int j = 0; j < FRAMES; j++) {
+		long i = 1 + rand() % (n - 1);
+		struct in_addr a = { htonl(0xc6330000 | (i / 60000) << 8 |
+					   (i % 60000) % 251) };
+		char src[INET_ADDRSTRLEN];
+		struct pkt_spec s = { .family = AF_INET,
+				      .src = src,
+				      .dst = SRV4,
+				      .proto = IPPROTO_UDP,
+				      .sport = 7844,
+				      .dport = 1024 + i % 60000 };
+		uint8_t buf[PKT_MAX];
+		size_t len;
+
+		inet_ntop(AF_INET, &a, src, sizeof(src));
+		len = pkt_build(&s, buf, sizeof(buf));
+		LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = buf,
+			    .data_size_in = len, .repeat = 1);
+		if (bpf_prog_test_run_opts(prog_fd, &opts) ||
+		    opts.retval != XDP_PASS)
+			return -1;
+		sum += opts.duration;
+	}
+	return sum / FRAMES;
 }
 
 /* Add n /32 allowlist entries for 10.x.y.z (never the test traffic). */
@@ -207,8 +255,8 @@ struct scale_row {
  * right before it: a slow spell of the VM moves both, so the ratio is what
  * the table's size changed.
  */
-static void scale_measure(const struct scale_row *r, const char *path, int fd,
-			  bool egress, const struct pkt_spec *s)
+static double scale_measure(const struct scale_row *r, const char *path, int fd,
+			    bool egress, const struct pkt_spec *s)
 {
 	int rv;
 	double ref =
@@ -219,6 +267,7 @@ static void scale_measure(const struct scale_row *r, const char *path, int fd,
 	       ns / ref);
 	fprintf(r->csv, "%s,%ld,%s,%.1f,%.3f\n", r->dim, r->size, path, ns,
 		ns / ref);
+	return ns;
 }
 
 /*
@@ -251,12 +300,17 @@ static int scaling(const char *csv_path)
 				   .tcp_flags = 0x02 };
 	struct harness h = { .group = "scaling" };
 	FILE *csv = fopen(csv_path, "w");
-	struct bench_ref *ref = bench_ref__open_and_load();
+	struct bench_ref *ref = bench_ref__open();
 	struct scale_row r = { .csv = csv };
+	double rnd[4], one[4], rref;
 	int rv;
 
-	if (!csv || !ref || ref_add(ref, &est) || h_setup(&h, NULL, 1 << 21) ||
-	    h_run(&h, true, &est_out))
+	/* the reference's table as large as the flow table: the random-flow
+	 * rows compare a lookup in tables of the same size */
+	if (!csv || !ref ||
+	    bpf_map__set_max_entries(ref->maps.ref_flows, 1 << 21) ||
+	    bench_ref__load(ref) || ref_add(ref, &est) ||
+	    h_setup(&h, NULL, 1 << 21) || h_run(&h, true, &est_out))
 		return 1;
 	r.ref_fd = bpf_program__fd(ref->progs.ref_lookup);
 	r.ref_tc_fd = bpf_program__fd(ref->progs.ref_lookup_tc);
@@ -266,15 +320,38 @@ static int scaling(const char *csv_path)
 	ns_per_pkt(r.ref_tc_fd, &est, &rv);
 	fprintf(csv,
 		"dimension,size,path,ns_per_packet,ratio_to_parse_lookup\n");
+	/* RATIO: to parse + one lookup (hit) measured right before (for the
+	 * random-flow rows: over the same random flows of a same-size table) */
 	printf("%-10s %8s  %-22s %7s %8s\n", "DIMENSION", "SIZE", "PATH",
-	       "NS/PKT", "x LOOKUP");
+	       "NS/PKT", "RATIO");
 	r.dim = "flows";
 	for (size_t i = 0; i < 4; i++) {
-		if (fill_flows(&h, flow_sizes[i]))
+		long from = i ? flow_sizes[i - 1] : 1;
+
+		if (fill_flows(h.m.flows, from, flow_sizes[i]) ||
+		    fill_flows(bpf_map__fd(ref->maps.ref_flows), from,
+			       flow_sizes[i]))
 			return 1;
 		r.size = flow_sizes[i];
-		scale_measure(&r, "in: established", h.xdp_fd, false, &est);
+		one[i] = scale_measure(&r, "in: established", h.xdp_fd, false,
+				       &est);
+		rref = random_flows_ns(r.ref_fd, flow_sizes[i]);
+		rnd[i] = random_flows_ns(h.xdp_fd, flow_sizes[i]);
+		if (rnd[i] < 0 || rref < 0)
+			return 1;
+		printf("%-10s %8ld  %-22s %7.1f %8s\n", "flows", flow_sizes[i],
+		       "ref: random flow", rref, "-");
+		printf("%-10s %8ld  %-22s %7.1f %8.2f\n", "flows",
+		       flow_sizes[i], "in: est. random flow", rnd[i],
+		       rnd[i] / rref);
+		fprintf(csv, "flows,%ld,ref: random flow,%.1f,\n",
+			flow_sizes[i], rref);
+		fprintf(csv, "flows,%ld,in: est. random flow,%.1f,%.3f\n",
+			flow_sizes[i], rnd[i], rnd[i] / rref);
 	}
+	printf("established path at 1M flows: %.2fx of 1k (one frame), %.2fx "
+	       "(random flows)\n",
+	       one[3] / one[0], rnd[3] / rnd[0]);
 	r.dim = "allowlist";
 	for (size_t i = 0; i < 4; i++) {
 		if (fill_allow(&h, i ? allow_sizes[i - 1] : 0, allow_sizes[i]))

@@ -129,23 +129,49 @@ static void gc(struct harness *h)
 				    .rport = htons(1000) };
 	struct pc_flow_key live = dead;
 	struct pc_flow_val v = { .state = PC_FS_ESTABLISHED, .rule_id = 1 };
-	__u64 now;
+	struct pc_flow_key ahead = { .family = AF_INET,
+				     .proto = IPPROTO_UDP,
+				     .lport = htons(5000),
+				     .rport = htons(53) };
+	struct pkt_spec reply = { .family = AF_INET,
+				  .src = "198.51.100.77",
+				  .dst = SRV4,
+				  .proto = IPPROTO_UDP,
+				  .sport = 53,
+				  .dport = 5000 };
+	__u64 now, bits = 0;
+	__u32 word;
 
 	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
 	now = ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 	live.lport = htons(10);
+	inet_pton(AF_INET, SRV4, ahead.laddr);
+	inet_pton(AF_INET, "198.51.100.77", ahead.raddr);
 	v.created_ns = v.seen_ns = now - 3600ULL * 1000000000ULL;
 	bpf_map_update_elem(h->m.flows, &dead, &v, BPF_ANY);
 	v.seen_ns = now;
 	bpf_map_update_elem(h->m.flows, &live, &v, BPF_ANY);
 	check(h, "two flows written",
 	      flow_present(h, &dead) && flow_present(h, &live), "missing");
+	/* stamped by another CPU that read the clock after this one did: its
+	 * age must not wrap around to "expired" */
+	v.seen_ns = now + 2000000000ULL;
+	bpf_map_update_elem(h->m.flows, &ahead, &v, BPF_ANY);
+	word = 53 / 64;
+	bpf_map_lookup_elem(h->m.flow_rports, &word, &bits);
+	bits |= 1ULL << (53 % 64);
+	bpf_map_update_elem(h->m.flow_rports, &word, &bits, BPF_ANY);
 	usleep(4 * H_GC_INTERVAL_NS / 1000);
 	check(h, "collector removed the expired flow", !flow_present(h, &dead),
 	      "still there");
 	check(h, "collector kept the live flow", flow_present(h, &live),
 	      "removed");
+	check(h, "collector kept a flow stamped after its clock read",
+	      flow_present(h, &ahead), "removed");
+	expect(h, "a flow stamped after the packet's clock read is live", false,
+	       &reply, true, PC_R_IN_ESTABLISHED, NULL);
 	bpf_map_delete_elem(h->m.flows, &live);
+	bpf_map_delete_elem(h->m.flows, &ahead);
 }
 
 void test_flow_table(struct harness *h)

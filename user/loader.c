@@ -6,10 +6,14 @@
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include <linux/ethtool.h>
 #include <linux/if_link.h>
+#include <linux/sockios.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "portcullis.skel.h"
@@ -85,6 +89,22 @@ static int fill_local_addrs(const struct pc_maps *m, const char *ifname)
 	}
 	freeifaddrs(ifa);
 	return n;
+}
+
+/* Is ifname (in the current network namespace) a veth? */
+static bool is_veth(const char *ifname)
+{
+	struct ethtool_drvinfo info = { .cmd = ETHTOOL_GDRVINFO };
+	struct ifreq ifr = { .ifr_data = (void *)&info };
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	bool veth;
+
+	if (fd < 0)
+		return false;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	veth = !ioctl(fd, SIOCETHTOOL, &ifr) && !strcmp(info.driver, "veth");
+	close(fd);
+	return veth;
 }
 
 /* Native first, generic when the driver has no XDP. */
@@ -299,6 +319,8 @@ int pc_up(const struct pc_up_opts *o)
 		       "pinning under %s failed: %s", dir, strerror(errno));
 		goto cleanup;
 	}
+	if (mode == PC_XDP_MODE_NATIVE && is_veth(o->ifname))
+		pc_warn("native XDP on a veth copies every skb its peer sends (inbound TCP at about half speed); on a container's veth prefer 'up --generic' (docs/design.md)");
 	printf("%s%s%s: up (XDP %s, tc egress), policy %s, %zu rules, %d connections adopted\n",
 	       o->ifname, o->netns ? " in netns " : "",
 	       o->netns ? o->netns : "",

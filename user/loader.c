@@ -356,7 +356,6 @@ int pc_down(const char *ifname, const char *netns)
 	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .attach_point = BPF_TC_EGRESS);
 	DECLARE_LIBBPF_OPTS(bpf_tc_opts, tc);
 	struct pc_info info;
-	struct pc_maps m;
 	char dir[PC_DIR_MAX], path[PATH_MAX];
 	__u32 zero = 0;
 	int ifindex, fd, ret = PC_EXIT_OK;
@@ -364,15 +363,19 @@ int pc_down(const char *ifname, const char *netns)
 	if (pc_netns_enter(netns))
 		return PC_EXIT_ERROR;
 	pc_pin_dir(dir, sizeof(dir), netns, ifname);
-	if (pc_maps_open(dir, &m)) {
+	/* Only the info map: pins left by another version of portcullis, with
+	 * other maps, still come down. */
+	snprintf(path, sizeof(path), "%s/info", dir);
+	fd = bpf_obj_get(path);
+	if (fd < 0) {
 		pc_err("see 'portcullis status' for what is up",
 		       "%s%s%s is not up (nothing pinned at %s)", ifname,
 		       netns ? " in netns " : "", netns ? netns : "", dir);
 		return PC_EXIT_STATE;
 	}
-	if (bpf_map_lookup_elem(m.info, &zero, &info))
+	if (bpf_map_lookup_elem(fd, &zero, &info))
 		memset(&info, 0, sizeof(info));
-	pc_maps_close(&m);
+	close(fd);
 
 	/* XDP: detaching the pinned link removes the program. */
 	snprintf(path, sizeof(path), "%s/xdp_link", dir);

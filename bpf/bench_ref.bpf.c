@@ -31,23 +31,34 @@ int ref_pass(struct xdp_md *ctx)
 	return XDP_PASS;
 }
 
+/*
+ * Parse the frame and look its flow key up in ref_flows, as the real
+ * programs do (ingress: the local side is the destination). Returns 1
+ * found, 0 not found, -1 unparsable.
+ */
+static __always_inline int ref_find(void *data, void *data_end, int ingress)
+{
+	struct pc_flow_key k = {};
+	struct pc_pkt p = {};
+
+	if (parse_packet(data, data_end, &p) < 0)
+		return -1;
+	k.family = p.family;
+	k.proto = p.l4proto;
+	k.lport = ingress ? p.dport : p.sport;
+	k.rport = ingress ? p.sport : p.dport;
+	__builtin_memcpy(k.laddr, ingress ? p.daddr : p.saddr, 16);
+	__builtin_memcpy(k.raddr, ingress ? p.saddr : p.daddr, 16);
+	return bpf_map_lookup_elem(&ref_flows, &k) != NULL;
+}
+
 SEC("xdp")
 int ref_lookup(struct xdp_md *ctx)
 {
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
-	struct pc_flow_key k = {};
-	struct pc_pkt p = {};
 
-	if (parse_packet(data, data_end, &p) < 0)
-		return XDP_DROP;
-	k.family = p.family;
-	k.proto = p.l4proto;
-	k.lport = p.dport;
-	k.rport = p.sport;
-	__builtin_memcpy(k.laddr, p.daddr, 16);
-	__builtin_memcpy(k.raddr, p.saddr, 16);
-	return bpf_map_lookup_elem(&ref_flows, &k) ? XDP_PASS : XDP_DROP;
+	return ref_find(data, data_end, 1) == 1 ? XDP_PASS : XDP_DROP;
 }
 
 /* The same reference on the tc hook, for the egress paths. */
@@ -56,16 +67,6 @@ int ref_lookup_tc(struct __sk_buff *skb)
 {
 	void *data = (void *)(long)skb->data;
 	void *data_end = (void *)(long)skb->data_end;
-	struct pc_flow_key k = {};
-	struct pc_pkt p = {};
 
-	if (parse_packet(data, data_end, &p) < 0)
-		return 2; /* TC_ACT_SHOT */
-	k.family = p.family;
-	k.proto = p.l4proto;
-	k.lport = p.sport;
-	k.rport = p.dport;
-	__builtin_memcpy(k.laddr, p.saddr, 16);
-	__builtin_memcpy(k.raddr, p.daddr, 16);
-	return bpf_map_lookup_elem(&ref_flows, &k) ? 0 : 2;
+	return ref_find(data, data_end, 0) == 1 ? 0 : 2; /* OK : SHOT */
 }

@@ -148,6 +148,23 @@ static __u32 name_id(struct pc_name_info *old, const bool *kept,
 	return PC_MAX_NAMES;
 }
 
+int pc_dyn_put(int fd, const struct pc_dns_name *v, __u8 family,
+	       const void *addr, const struct pc_dyn_val *val, __u64 flags)
+{
+	struct pc_dyn_key k = { .family = family };
+
+	memcpy(k.addr, addr, 16);
+	for (int p = 0; p < v->n_ports; p++) {
+		k.proto = v->proto[p];
+		if (k.proto == IPPROTO_ICMP && family == AF_INET6)
+			k.proto = IPPROTO_ICMPV6;
+		k.port = v->port[p];
+		if (bpf_map_update_elem(fd, &k, val, flags) && errno != EEXIST)
+			return -1;
+	}
+	return 0;
+}
+
 /* Seed addresses of a rule that names hosts (see pc_rule_seed). */
 static int write_seeds(const struct pc_maps *m, const struct pc_rule *r,
 		       const struct pc_dns_name *v)
@@ -158,21 +175,10 @@ static int write_seeds(const struct pc_maps *m, const struct pc_rule *r,
 				  .source = PC_SRC_SEEDED };
 
 	for (size_t i = 0; i < r->n_to; i++) {
-		struct pc_dyn_key k = { .family = r->to[i].family };
-
-		if (!pc_rule_seed(r, &r->to[i]))
-			continue;
-		memcpy(k.addr, r->to[i].addr, 16);
-		for (int p = 0; p < v->n_ports; p++) {
-			k.proto = v->proto[p];
-			if (k.proto == IPPROTO_ICMP && k.family == AF_INET6)
-				k.proto = IPPROTO_ICMPV6;
-			k.port = v->port[p];
-			if (bpf_map_update_elem(m->dyn_allow, &k, &val,
-						BPF_NOEXIST) &&
-			    errno != EEXIST)
-				return -1;
-		}
+		if (pc_rule_seed(r, &r->to[i]) &&
+		    pc_dyn_put(m->dyn_allow, v, r->to[i].family, r->to[i].addr,
+			       &val, BPF_NOEXIST))
+			return -1;
 	}
 	return 0;
 }

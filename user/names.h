@@ -12,6 +12,13 @@
 #include "policy.h"
 #include "show.h"
 
+/*
+ * Write addr into dyn_allow for each (protocol, port) pair of name v
+ * (ICMP becomes ICMPv6 for IPv6). flags: BPF_ANY, or BPF_NOEXIST to keep
+ * what is there. 0, or -1 (errno).
+ */
+int pc_dyn_put(int fd, const struct pc_dns_name *v, __u8 family,
+	       const void *addr, const struct pc_dyn_val *val, __u64 flags);
 /* The (protocol, port) pairs a learned address of rule r opens. */
 void pc_rule_pairs(const struct pc_rule *r, struct pc_dns_name *v);
 /* FNV-1a of the lower-case DNS wire form of name (as bpf/dns.h hashes). */

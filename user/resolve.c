@@ -239,18 +239,11 @@ static __u32 apply_answer(const struct pc_maps *m, __u32 id,
 			.name_id = id,
 			.source = PC_SRC_RESOLVER,
 		};
-		struct pc_dyn_key k = { .family = ans->a[i].family };
 
 		if (ttl < next)
 			next = ttl;
-		memcpy(k.addr, ans->a[i].addr, 16);
-		for (int p = 0; p < v->n_ports; p++) {
-			k.proto = v->proto[p];
-			if (k.proto == IPPROTO_ICMP && k.family == AF_INET6)
-				k.proto = IPPROTO_ICMPV6;
-			k.port = v->port[p];
-			bpf_map_update_elem(m->dyn_allow, &k, &nv, BPF_ANY);
-		}
+		pc_dyn_put(m->dyn_allow, v, ans->a[i].family, ans->a[i].addr,
+			   &nv, BPF_ANY);
 	}
 	pc_dyn_walk(m->dyn_allow, old_entry, &ctx);
 	if (!ok) {

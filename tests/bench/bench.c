@@ -148,6 +148,17 @@ static int ref_add(struct bench_ref *ref, const struct pkt_spec *s)
 	       bpf_map_update_elem(fd, &out, &v, BPF_ANY);
 }
 
+/* Flow i of fill_flows: its remote address and local port. */
+static __be32 flow_raddr(long i)
+{
+	return htonl(0xc6330000 | (i / 60000) << 8 | (i % 60000) % 251);
+}
+
+static __u16 flow_lport(long i)
+{
+	return 1024 + i % 60000;
+}
+
 /*
  * Write flow entries from..n-1 into fd (the flow table, or the reference's
  * table): UDP flows from SRV4 to 198.51.0.0/16, remote port 7844.
@@ -164,15 +175,14 @@ static int fill_flows(int fd, long from, long n)
 	for (long i = from; i < n; i++) {
 		struct pc_flow_key k = { .family = AF_INET,
 					 .proto = IPPROTO_UDP,
-					 .lport = htons(1024 + i % 60000),
+					 .lport = htons(flow_lport(i)),
 					 .rport = htons(7844) };
 		struct pc_flow_val v = { .state = PC_FS_ESTABLISHED,
 					 .rule_id = 1,
 					 .seen_ns = now };
 
 		inet_pton(AF_INET, SRV4, k.laddr);
-		k.raddr[0] = htonl(0xc6330000 | (i / 60000) << 8 |
-				   (i % 60000) % 251);
+		k.raddr[0] = flow_raddr(i);
 		if (bpf_map_update_elem(fd, &k, &v, BPF_ANY))
 			return -1;
 	}
@@ -194,15 +204,14 @@ static double random_flows_ns(int prog_fd, long n)
 	srand(1);
 	for (int j = 0; j < FRAMES; j++) {
 		long i = 1 + rand() % (n - 1);
-		struct in_addr a = { htonl(0xc6330000 | (i / 60000) << 8 |
-					   (i % 60000) % 251) };
+		struct in_addr a = { flow_raddr(i) };
 		char src[INET_ADDRSTRLEN];
 		struct pkt_spec s = { .family = AF_INET,
 				      .src = src,
 				      .dst = SRV4,
 				      .proto = IPPROTO_UDP,
 				      .sport = 7844,
-				      .dport = 1024 + i % 60000 };
+				      .dport = flow_lport(i) };
 		uint8_t buf[PKT_MAX];
 		size_t len;
 

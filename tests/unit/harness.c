@@ -94,6 +94,23 @@ void h_teardown(struct harness *h)
 	h->skel = NULL;
 }
 
+void h_group(struct harness *h, const char *group, const char *policy_yaml,
+	     uint32_t flow_max, void (*cases)(struct harness *g))
+{
+	struct harness g = { .group = group };
+	char name[96];
+
+	if (h_setup(&g, policy_yaml, flow_max)) {
+		snprintf(name, sizeof(name), "%s setup", group);
+		check(h, name, false, "loading failed");
+		return;
+	}
+	cases(&g);
+	h->passed += g.passed;
+	h->failed += g.failed;
+	h_teardown(&g);
+}
+
 int h_run(struct harness *h, bool egress, const struct pkt_spec *s)
 {
 	uint8_t buf[PKT_MAX];

@@ -46,6 +46,13 @@ struct harness {
 int h_setup(struct harness *h, const char *policy_yaml, uint32_t flow_max);
 void h_teardown(struct harness *h);
 
+/*
+ * Cases that need their own policy: load the programs with it as group
+ * `group`, run cases on them, add their results to h, unload.
+ */
+void h_group(struct harness *h, const char *group, const char *policy_yaml,
+	     uint32_t flow_max, void (*cases)(struct harness *g));
+
 /* Run one frame; returns the program's return value, -1 on error. */
 int h_run(struct harness *h, bool egress, const struct pkt_spec *s);
 

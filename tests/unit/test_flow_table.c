@@ -174,19 +174,15 @@ static void gc(struct harness *h)
 	bpf_map_delete_elem(h->m.flows, &ahead);
 }
 
+static void flow_cases(struct harness *lab)
+{
+	gc(lab);
+	echo(lab);
+	range(lab);
+	full(lab);
+}
+
 void test_flow_table(struct harness *h)
 {
-	struct harness lab = { .group = "flow-table" };
-
-	if (h_setup(&lab, lab_policy, FLOWS)) {
-		check(h, "flow-table setup", false, "loading failed");
-		return;
-	}
-	gc(&lab);
-	echo(&lab);
-	range(&lab);
-	full(&lab);
-	h->passed += lab.passed;
-	h->failed += lab.failed;
-	h_teardown(&lab);
+	h_group(h, "flow-table", lab_policy, FLOWS, flow_cases);
 }

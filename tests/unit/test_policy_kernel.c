@@ -209,78 +209,60 @@ static void out(struct harness *h, const char *name, const char *dst, int proto,
 	       pass ? PC_R_OUT_NEW_FLOW : PC_R_OUT_DEFAULT_DROP, rule);
 }
 
-static void match_kinds(struct harness *h)
+static void match_kinds(struct harness *p)
 {
-	struct harness p = { .group = "policy-match" };
-	char many[1024];
-
-	if (h_setup(&p, matching, 0)) {
-		check(h, "policy-match setup", false, "loading failed");
-		return;
-	}
-	out(&p, "exact port passes", "198.51.100.5", IPPROTO_TCP, 443, true,
+	out(p, "exact port passes", "198.51.100.5", IPPROTO_TCP, 443, true,
 	    "exact");
-	out(&p, "other port of an exact rule drops", "198.51.100.5",
-	    IPPROTO_TCP, 444, false, NULL);
-	out(&p, "any-port UDP rule: port 9", "192.0.2.99", IPPROTO_UDP, 9, true,
+	out(p, "other port of an exact rule drops", "198.51.100.5", IPPROTO_TCP,
+	    444, false, NULL);
+	out(p, "any-port UDP rule: port 9", "192.0.2.99", IPPROTO_UDP, 9, true,
 	    "anyudp");
-	out(&p, "any-port UDP rule: port 65000", "192.0.2.99", IPPROTO_UDP,
+	out(p, "any-port UDP rule: port 65000", "192.0.2.99", IPPROTO_UDP,
 	    65000, true, "anyudp");
-	out(&p, "any-port UDP rule does not open TCP", "192.0.2.99",
-	    IPPROTO_TCP, 9, false, NULL);
-	out(&p, "host-name seed, its port", "192.0.2.10", IPPROTO_TCP, 8443,
+	out(p, "any-port UDP rule does not open TCP", "192.0.2.99", IPPROTO_TCP,
+	    9, false, NULL);
+	out(p, "host-name seed, its port", "192.0.2.10", IPPROTO_TCP, 8443,
 	    true, "named");
-	out(&p, "host-name seed, another port drops", "192.0.2.10", IPPROTO_TCP,
+	out(p, "host-name seed, another port drops", "192.0.2.10", IPPROTO_TCP,
 	    443, false, NULL);
-	out(&p, "host-name seed, any-port UDP rule", "192.0.2.11", IPPROTO_UDP,
+	out(p, "host-name seed, any-port UDP rule", "192.0.2.11", IPPROTO_UDP,
 	    5353, true, "named_any");
-	out(&p, "host-name seed, any-port UDP rule is not TCP", "192.0.2.11",
+	out(p, "host-name seed, any-port UDP rule is not TCP", "192.0.2.11",
 	    IPPROTO_TCP, 5353, false, NULL);
-	out(&p, "host-name seed, ping", "192.0.2.12", IPPROTO_ICMP, 0, true,
+	out(p, "host-name seed, ping", "192.0.2.12", IPPROTO_ICMP, 0, true,
 	    "named_ping");
-	out(&p, "host-name seed, ping over IPv6", "2001:db8::12",
-	    IPPROTO_ICMPV6, 0, true, "named_ping");
-	h->passed += p.passed;
-	h->failed += p.failed;
-	h_teardown(&p);
+	out(p, "host-name seed, ping over IPv6", "2001:db8::12", IPPROTO_ICMPV6,
+	    0, true, "named_ping");
+}
 
-	/* More pairs than the slot lists: every packet looks them up. */
-	snprintf(
-		many, sizeof(many),
-		"version: 1\n"
-		"egress:\n"
-		"  - {name: n1, hosts: [a.example], to: [192.0.2.20], ports: [1, 2, 3, 4]}\n"
-		"  - {name: n2, hosts: [b.example], to: [192.0.2.21], ports: [5, 6, 7, 8]}\n"
-		"  - {name: n3, hosts: [c.example], to: [192.0.2.22], ports: [9, 10]}\n");
-	p = (struct harness){ .group = "policy-match-many" };
-	if (h_setup(&p, many, 0)) {
-		check(h, "policy-match-many setup", false, "loading failed");
-		return;
-	}
-	out(&p, "10 host-name pairs: the last one passes", "192.0.2.22",
+/* More (protocol, port) pairs than the slot lists: every packet looks. */
+static const char many_pairs[] =
+	"version: 1\n"
+	"egress:\n"
+	"  - {name: n1, hosts: [a.example], to: [192.0.2.20], ports: [1, 2, 3, 4]}\n"
+	"  - {name: n2, hosts: [b.example], to: [192.0.2.21], ports: [5, 6, 7, 8]}\n"
+	"  - {name: n3, hosts: [c.example], to: [192.0.2.22], ports: [9, 10]}\n";
+
+static void match_many(struct harness *p)
+{
+	out(p, "10 host-name pairs: the last one passes", "192.0.2.22",
 	    IPPROTO_TCP, 10, true, "n3");
-	out(&p, "10 host-name pairs: the first one passes", "192.0.2.20",
+	out(p, "10 host-name pairs: the first one passes", "192.0.2.20",
 	    IPPROTO_TCP, 1, true, "n1");
-	out(&p, "10 host-name pairs: an unlisted port drops", "192.0.2.22",
+	out(p, "10 host-name pairs: an unlisted port drops", "192.0.2.22",
 	    IPPROTO_TCP, 11, false, NULL);
-	h->passed += p.passed;
-	h->failed += p.failed;
-	h_teardown(&p);
+}
+
+static void kernel_cases(struct harness *p)
+{
+	ssh_limits(p);
+	toggles(p);
+	swap(p);
 }
 
 void test_policy_kernel(struct harness *h)
 {
-	struct harness p = { .group = "policy-kernel" };
-
-	if (h_setup(&p, features, 0)) {
-		check(h, "policy-kernel setup", false, "loading failed");
-		return;
-	}
-	ssh_limits(&p);
-	toggles(&p);
-	swap(&p);
-	h->passed += p.passed;
-	h->failed += p.failed;
-	h_teardown(&p);
-	match_kinds(h);
+	h_group(h, "policy-kernel", features, 0, kernel_cases);
+	h_group(h, "policy-match", matching, 0, match_kinds);
+	h_group(h, "policy-match-many", many_pairs, 0, match_many);
 }

@@ -15,6 +15,7 @@
 #ifndef PC_DNS_H
 #define PC_DNS_H
 
+#include "clock.h"
 #include "config.h"
 #include "maps.h"
 #include "parse.h"
@@ -270,28 +271,25 @@ static long pc_dns_answer(__u32 i, struct pc_dns_walk *w)
 	return 0;
 }
 
-/* Ingress: a reply to a remembered query may teach addresses. Global. */
-static __always_inline int pc_dns_reply(struct xdp_md *ctx,
-					const struct pc_pkt *p, __u64 now)
+/*
+ * Ingress: a reply to a remembered query may teach addresses. The caller
+ * has copied the message's first len bytes (pc_dns_len) into buf with its
+ * hook's load helper.
+ */
+static __always_inline int pc_dns_reply(const struct pc_pkt *p,
+					struct pc_dns_buf *buf, __u64 len,
+					__u64 now)
 {
 	struct pc_dns_query_key k = {};
 	struct pc_dns_walk w = {};
 	struct pc_dns_query_val *q;
-	struct pc_dns_stats *st;
+	struct pc_dns_stats *st = pc_dns_stats();
 	struct pc_dns_name *n;
-	struct pc_dns_buf *buf;
 	__u32 hash = 0, qlen;
-	__u8 *b;
-
-	__u64 len = pc_dns_len(p);
+	__u8 *b = buf->b;
 
 	k.family = p->family;
-	buf = pc_dns_buffer();
-	st = pc_dns_stats();
-	if (!len || !buf || !st)
-		return 0;
-	b = buf->b;
-	if (bpf_xdp_load_bytes(ctx, pc_dns_off(p), b, len))
+	if (!st)
 		return 0;
 	__builtin_memcpy(k.resolver, p->saddr, 16);
 	k.client_port = p->dport;
@@ -340,12 +338,36 @@ int pc_dns_snoop_reply(struct xdp_md *ctx)
 {
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
+	struct pc_dns_buf *buf = pc_dns_buffer();
 	struct pc_pkt pkt = {};
+	__u64 len;
 
-	if (parse_packet(data, data_end, &pkt) == PC_PARSE_OK &&
-	    pc_dns_snoopable(&pkt, 0))
-		pc_dns_reply(ctx, &pkt, bpf_ktime_get_coarse_ns());
+	if (!buf || parse_packet(data, data_end, &pkt) != PC_PARSE_OK ||
+	    !pc_dns_snoopable(&pkt, 0))
+		return XDP_PASS;
+	len = pc_dns_len(&pkt);
+	if (len && !bpf_xdp_load_bytes(ctx, pc_dns_off(&pkt), buf->b, len))
+		pc_dns_reply(&pkt, buf, len, pc_now());
 	return XDP_PASS;
+}
+
+/* The same for an interface whose ingress is judged at tc (up --tc). */
+SEC("tc")
+int pc_dns_snoop_reply_tc(struct __sk_buff *skb)
+{
+	void *data = (void *)(long)skb->data;
+	void *data_end = (void *)(long)skb->data_end;
+	struct pc_dns_buf *buf = pc_dns_buffer();
+	struct pc_pkt pkt = {};
+	__u64 len;
+
+	if (!buf || parse_packet(data, data_end, &pkt) != PC_PARSE_OK ||
+	    !pc_dns_snoopable(&pkt, 0))
+		return 0; /* TC_ACT_OK */
+	len = pc_dns_len(&pkt);
+	if (len && !bpf_skb_load_bytes(skb, pc_dns_off(&pkt), buf->b, len))
+		pc_dns_reply(&pkt, buf, len, pc_now());
+	return 0; /* TC_ACT_OK */
 }
 
 SEC("tc")
@@ -357,7 +379,7 @@ int pc_dns_snoop_query(struct __sk_buff *skb)
 
 	if (parse_packet(data, data_end, &pkt) == PC_PARSE_OK &&
 	    pc_dns_snoopable(&pkt, 1))
-		pc_dns_query(skb, &pkt, bpf_ktime_get_coarse_ns());
+		pc_dns_query(skb, &pkt, pc_now());
 	return 0; /* TC_ACT_OK */
 }
 

@@ -8,6 +8,7 @@
 #ifndef PC_GC_H
 #define PC_GC_H
 
+#include "clock.h"
 #include "config.h"
 #include "maps.h"
 #include "flow.h"
@@ -35,7 +36,7 @@ static long pc_gc_one(struct bpf_map *map, struct pc_flow_key *k,
 
 static int pc_gc_run(void *map, __u32 *key, struct pc_gc_state *st)
 {
-	struct pc_gc_ctx c = { .now = bpf_ktime_get_coarse_ns() };
+	struct pc_gc_ctx c = { .now = pc_now() };
 
 	if (pc_policy_get(&c.pol) == 0) {
 		bpf_for_each_map_elem(&flows, pc_gc_one, &c, 0);
@@ -46,7 +47,8 @@ static int pc_gc_run(void *map, __u32 *key, struct pc_gc_state *st)
 	return 0;
 }
 
-/* Run once by the loader (BPF_PROG_TEST_RUN) to arm the timer. */
+/* Run once by the loader (BPF_PROG_TEST_RUN) to arm the timer (and
+ * calibrate the packet clock). */
 SEC("xdp")
 int pc_gc_arm(struct xdp_md *ctx)
 {
@@ -55,6 +57,7 @@ int pc_gc_arm(struct xdp_md *ctx)
 
 	if (!st)
 		return XDP_ABORTED;
+	pc_clock_calibrate(st);
 	bpf_timer_init(&st->timer, &gc, CLOCK_MONOTONIC);
 	bpf_timer_set_callback(&st->timer, pc_gc_run);
 	bpf_timer_start(&st->timer, gc_interval_ns, 0);

@@ -9,6 +9,7 @@
 #ifndef PC_LOG_H
 #define PC_LOG_H
 
+#include "clock.h"
 #include "config.h"
 #include "maps.h"
 #include "parse.h"
@@ -34,7 +35,7 @@ static __always_inline int pc_log_take(const struct pc_policy *pol,
 				       struct pc_log_stats *st, __u64 now)
 {
 	__u64 cap = (__u64)pol->cfg->log_burst * 1000000000ULL;
-	__u64 t = st->tokens + (now - st->last_ns) * pol->cfg->log_rate;
+	__u64 t = st->tokens + pc_since(now, st->last_ns) * pol->cfg->log_rate;
 
 	st->last_ns = now;
 	st->tokens = t > cap ? cap : t;

@@ -165,14 +165,18 @@ struct {
 } info SEC(".maps");
 
 /*
- * gc: the flow collector's timer (bpf/gc.h). Armed once at up by running
- * pc_gc_arm; the callback re-arms itself, so collection needs no process.
- * Key: __u32 0. Value: struct pc_gc_state.
+ * gc: the flow collector's timer (bpf/gc.h), and the packet clock's
+ * calibration (bpf/clock.h). Armed once at up by running pc_gc_arm, which
+ * also writes the calibration; the callback re-arms itself, so collection
+ * needs no process. Read by: every program (pc_now). Key: __u32 0. Value:
+ * struct pc_gc_state.
  */
 struct pc_gc_state {
 	struct bpf_timer timer;
 	__u64 runs;
 	__u64 collected;
+	__u64 tick_ns; /* 0: not calibrated, pc_now() uses the helper */
+	__u64 clock_offset_ns; /* CLOCK_MONOTONIC - jiffies * tick_ns */
 };
 
 struct {
@@ -296,8 +300,10 @@ struct {
 } dns_stats SEC(".maps");
 
 /*
- * dns_reply_prog / dns_query_prog: the snooping programs, tail-called by
- * the verdict programs. Written by: the loader (index 0). Key: __u32 0.
+ * dns_reply_prog / dns_reply_tc_prog / dns_query_prog: the snooping
+ * programs, tail-called by the verdict programs (XDP ingress, tc ingress,
+ * tc egress: a program array serves one program type). Written by: the
+ * loader (index 0). Key: __u32 0.
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
@@ -305,6 +311,13 @@ struct {
 	__type(key, __u32);
 	__type(value, __u32);
 } dns_reply_prog SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} dns_reply_tc_prog SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);

@@ -107,12 +107,15 @@ static __always_inline int pc_tcp_is_syn(const struct pc_pkt *p)
 				TCP_FLAG_FIN)) == TCP_FLAG_SYN;
 }
 
-static __always_inline __u32 pc_ingress_decide(struct xdp_md *ctx,
+/*
+ * The inbound verdict, the same at XDP and at tc ingress: ctx is the
+ * program's context (socket lookups take either), data/data_end the frame.
+ */
+static __always_inline __u32 pc_ingress_decide(void *ctx, void *data,
+					       void *data_end,
 					       const struct pc_policy *pol,
 					       struct pc_pkt *p, __u64 now)
 {
-	void *data = (void *)(long)ctx->data;
-	void *data_end = (void *)(long)ctx->data_end;
 	struct pc_flow_val *flow, scratch;
 	struct pc_flow_key key;
 	int ret;
@@ -194,7 +197,7 @@ SEC("xdp")
 int pc_ingress(struct xdp_md *ctx)
 {
 	__u64 bytes = ctx->data_end - ctx->data;
-	__u64 now = bpf_ktime_get_coarse_ns();
+	__u64 now = pc_now();
 	struct pc_policy pol = {};
 	struct pc_pkt pkt = {};
 	__u32 reason;
@@ -202,7 +205,9 @@ int pc_ingress(struct xdp_md *ctx)
 
 	pc_policy_get(&pol); /* pol.cfg stays NULL without a policy */
 	/* Rule rows count egress only; ingress replies count by reason. */
-	reason = pc_ingress_decide(ctx, &pol, &pkt, now);
+	reason = pc_ingress_decide(ctx, (void *)(long)ctx->data,
+				   (void *)(long)ctx->data_end, &pol, &pkt,
+				   now);
 	act = pc_finish(reason, 0, bytes, pol.cfg ? pol.cfg->audit_mask : 0);
 	if (act == PC_ACT_PASS && pkt.frag == PC_FRAG_FIRST)
 		pc_frag_note(&pkt, PC_DIR_INGRESS, now);
@@ -310,26 +315,79 @@ static __always_inline __u32 pc_egress_decide(struct __sk_buff *skb,
 	return PC_R_OUT_NEW_FLOW;
 }
 
-SEC("tc")
-int pc_egress(struct __sk_buff *skb)
+/* One judgement of an skb in the given direction. */
+static __always_inline __u32 pc_skb_decide_once(struct __sk_buff *skb,
+						const struct pc_policy *pol,
+						struct pc_pkt *p, __u32 *rule,
+						__u64 now, int egress)
 {
-	__u64 now = bpf_ktime_get_coarse_ns();
+	if (egress)
+		return pc_egress_decide(skb, pol, p, rule, now);
+	return pc_ingress_decide(skb, (void *)(long)skb->data,
+				 (void *)(long)skb->data_end, pol, p, now);
+}
+
+/*
+ * The verdict on an skb at tc. Headers may sit in paged data (the linear
+ * part is what the driver or the stack put there): when they look
+ * truncated, make PC_PULL_LEN bytes linear and judge again.
+ */
+static __always_inline __u32 pc_skb_decide(struct __sk_buff *skb,
+					   const struct pc_policy *pol,
+					   struct pc_pkt *p, __u32 *rule,
+					   __u64 now, int egress)
+{
+	__u32 malformed = egress ? PC_R_OUT_MALFORMED : PC_R_IN_MALFORMED;
+	__u32 reason, pull;
+
+	reason = pc_skb_decide_once(skb, pol, p, rule, now, egress);
+	if (reason != malformed)
+		return reason;
+	pull = skb->len < PC_PULL_LEN ? skb->len : PC_PULL_LEN;
+	if (bpf_skb_pull_data(skb, pull))
+		return reason;
+	__builtin_memset(p, 0, sizeof(*p));
+	*rule = 0;
+	return pc_skb_decide_once(skb, pol, p, rule, now, egress);
+}
+
+/*
+ * Ingress at tc instead of XDP (up --tc): for a container's veth, where
+ * XDP makes the kernel copy every skb the peer sends, and stops its
+ * segmentation offload. Judges the skb in place with the same verdict as
+ * pc_ingress.
+ */
+SEC("tc")
+int pc_ingress_tc(struct __sk_buff *skb)
+{
+	__u64 now = pc_now();
 	struct pc_policy pol = {};
 	struct pc_pkt pkt = {};
-	__u32 rule = 0;
-	__u32 reason, pull;
+	__u32 reason, rule = 0;
 	int act;
 
 	pc_policy_get(&pol); /* pol.cfg stays NULL without a policy */
-	reason = pc_egress_decide(skb, &pol, &pkt, &rule, now);
-	if (reason == PC_R_OUT_MALFORMED) {
-		/* Headers may sit in paged data: make them linear, judge again. */
-		pull = skb->len < PC_PULL_LEN ? skb->len : PC_PULL_LEN;
-		if (bpf_skb_pull_data(skb, pull) == 0) {
-			__builtin_memset(&pkt, 0, sizeof(pkt));
-			reason = pc_egress_decide(skb, &pol, &pkt, &rule, now);
-		}
-	}
+	reason = pc_skb_decide(skb, &pol, &pkt, &rule, now, 0);
+	act = pc_finish(reason, 0, skb->len, pol.cfg ? pol.cfg->audit_mask : 0);
+	if (act == PC_ACT_PASS && pkt.frag == PC_FRAG_FIRST)
+		pc_frag_note(&pkt, PC_DIR_INGRESS, now);
+	pc_log_skb(skb, &pol, &pkt, PC_DIR_INGRESS, reason, 0, skb->len, now);
+	if (reason == PC_R_IN_ESTABLISHED && pc_dns_snoopable(&pkt, 0))
+		bpf_tail_call(skb, &dns_reply_tc_prog, 0);
+	return act == PC_ACT_PASS ? TC_ACT_OK : TC_ACT_SHOT;
+}
+
+SEC("tc")
+int pc_egress(struct __sk_buff *skb)
+{
+	__u64 now = pc_now();
+	struct pc_policy pol = {};
+	struct pc_pkt pkt = {};
+	__u32 reason, rule = 0;
+	int act;
+
+	pc_policy_get(&pol); /* pol.cfg stays NULL without a policy */
+	reason = pc_skb_decide(skb, &pol, &pkt, &rule, now, 1);
 	act = pc_finish(reason, rule, skb->len,
 			pol.cfg ? pol.cfg->audit_mask : 0);
 	if (act == PC_ACT_PASS && pkt.frag == PC_FRAG_FIRST)

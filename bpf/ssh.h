@@ -76,8 +76,8 @@ static __always_inline int pc_ssh_rate_ok(const struct pc_policy *pol,
  * connection (or request socket) for it, or it is a valid SYN cookie ACK.
  * Inbound SSH needs no flow entries: the socket table is the state.
  */
-static __always_inline int
-pc_ssh_socket_exists(struct xdp_md *ctx, struct pc_pkt *p, void *data_end)
+static __always_inline int pc_ssh_socket_exists(void *ctx, struct pc_pkt *p,
+						void *data_end)
 {
 	struct bpf_sock *sk;
 	int ok = 0;

@@ -498,14 +498,17 @@ struct pc_trace {
 };
 _Static_assert(sizeof(struct pc_trace) == 16, "pc_trace size");
 
+/* How inbound is judged (pc_info.xdp_mode): XDP native or generic, or
+ * at tc clsact ingress (up --tc), with no XDP program. */
 #define PC_XDP_MODE_NATIVE 1
 #define PC_XDP_MODE_GENERIC 2
+#define PC_XDP_MODE_TC 3
 
 /* What is attached and from which policy: written by up/reload. */
 struct pc_info {
 	__u32 abi_version;
 	__u32 ifindex;
-	__u32 xdp_mode; /* PC_XDP_MODE_* */
+	__u32 xdp_mode; /* PC_XDP_MODE_*: the ingress hook */
 	__u32 n_rules;
 	__u32 tc_handle;
 	__u32 tc_priority;

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "format.h"
+#include "portcullis.h"
 
 static bool use_color;
 
@@ -72,6 +73,19 @@ int pc_json_print(json_t *j)
 	putchar('\n');
 	json_decref(j);
 	return err;
+}
+
+const char *pc_ingress_mode_name(uint32_t mode)
+{
+	switch (mode) {
+	case PC_XDP_MODE_NATIVE:
+		return "native";
+	case PC_XDP_MODE_GENERIC:
+		return "generic";
+	case PC_XDP_MODE_TC:
+		return "tc";
+	}
+	return "?";
 }
 
 const char *pc_proto_name(uint8_t p)

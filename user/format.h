@@ -16,6 +16,8 @@ void pc_color_init(bool json);
 const char *pc_color(const char *which); /* "green", "red", "dim", "reset" */
 /* "tcp", "udp", "icmp", "icmp6", "-" (no L4) or "ip". */
 const char *pc_proto_name(uint8_t proto);
+/* The ingress hook of pc_info.xdp_mode: "native", "generic", "tc" or "?". */
+const char *pc_ingress_mode_name(uint32_t mode);
 /* "192.0.2.1:80", "[2001:db8::1]:80", or the address alone for protocols
  * without ports. addr: network order, IPv4 in the first 4 bytes. */
 void pc_fmt_endpoint(char *buf, size_t len, uint8_t family, const void *addr,

@@ -20,6 +20,7 @@
 #include "adopt.h"
 #include "apply.h"
 #include "common.h"
+#include "format.h"
 #include "loader.h"
 #include "lockout.h"
 #include "names.h"
@@ -131,10 +132,13 @@ int pc_snoop_install(struct portcullis *skel)
 {
 	__u32 zero = 0;
 	int reply = bpf_program__fd(skel->progs.pc_dns_snoop_reply);
+	int reply_tc = bpf_program__fd(skel->progs.pc_dns_snoop_reply_tc);
 	int query = bpf_program__fd(skel->progs.pc_dns_snoop_query);
 
 	if (bpf_map_update_elem(bpf_map__fd(skel->maps.dns_reply_prog), &zero,
-				&reply, BPF_ANY))
+				&reply, BPF_ANY) ||
+	    bpf_map_update_elem(bpf_map__fd(skel->maps.dns_reply_tc_prog),
+				&zero, &reply_tc, BPF_ANY))
 		return -1;
 	return bpf_map_update_elem(bpf_map__fd(skel->maps.dns_query_prog),
 				   &zero, &query, BPF_ANY);
@@ -175,6 +179,7 @@ static int write_info(const struct pc_maps *m, int ifindex, __u32 xdp_mode,
 	return pc_info_record_policy(m, path, digest, pol->n_rules);
 }
 
+/* xdp_link_fd -1: inbound is judged at tc (no XDP link to pin). */
 static int pin_all(struct portcullis *skel, const char *dir, int xdp_link_fd)
 {
 	struct bpf_map *map;
@@ -188,7 +193,9 @@ static int pin_all(struct portcullis *skel, const char *dir, int xdp_link_fd)
 			return -1;
 	}
 	snprintf(path, sizeof(path), "%s/prog_ingress", dir);
-	if (bpf_program__pin(skel->progs.pc_ingress, path))
+	if (bpf_program__pin(xdp_link_fd < 0 ? skel->progs.pc_ingress_tc :
+					       skel->progs.pc_ingress,
+			     path))
 		return -1;
 	snprintf(path, sizeof(path), "%s/prog_egress", dir);
 	if (bpf_program__pin(skel->progs.pc_egress, path))
@@ -197,6 +204,8 @@ static int pin_all(struct portcullis *skel, const char *dir, int xdp_link_fd)
 	snprintf(path, sizeof(path), "%s/prog_confirm", dir);
 	if (bpf_program__pin(skel->progs.pc_confirm_arm, path))
 		return -1;
+	if (xdp_link_fd < 0)
+		return 0;
 	snprintf(path, sizeof(path), "%s/xdp_link", dir);
 	return bpf_obj_pin(xdp_link_fd, path);
 }
@@ -204,14 +213,19 @@ static int pin_all(struct portcullis *skel, const char *dir, int xdp_link_fd)
 int pc_up(const struct pc_up_opts *o)
 {
 	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .attach_point = BPF_TC_EGRESS);
+	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook_in,
+			    .attach_point = BPF_TC_INGRESS);
 	DECLARE_LIBBPF_OPTS(bpf_tc_opts, tc, .handle = PC_TC_HANDLE,
+			    .priority = PC_TC_PRIORITY);
+	DECLARE_LIBBPF_OPTS(bpf_tc_opts, tc_in, .handle = PC_TC_HANDLE,
 			    .priority = PC_TC_PRIORITY);
 	struct portcullis *skel = NULL;
 	struct pc_policy pol = {};
 	char digest[PC_DIGEST_LEN];
 	char dir[PC_DIR_MAX];
 	struct pc_maps m;
-	bool created_hook = false, tc_attached = false, pinned = false;
+	bool created_hook = false, tc_attached = false, tc_in_attached = false;
+	bool pinned = false;
 	int ifindex, link_fd = -1, ret = PC_EXIT_KERNEL, err, adopted;
 	__u32 mode = 0;
 
@@ -301,13 +315,27 @@ int pc_up(const struct pc_up_opts *o)
 		goto cleanup;
 	}
 	tc_attached = true;
-	link_fd = attach_xdp(bpf_program__fd(skel->progs.pc_ingress), ifindex,
-			     o->force_generic, &mode);
-	if (link_fd < 0) {
-		pc_err("another XDP program may be attached: see 'ip link show dev IF'",
-		       "attaching XDP on %s failed: %s", o->ifname,
-		       strerror(errno));
-		goto cleanup;
+	if (o->tc_ingress) {
+		hook_in.ifindex = ifindex;
+		tc_in.prog_fd = bpf_program__fd(skel->progs.pc_ingress_tc);
+		err = bpf_tc_attach(&hook_in, &tc_in);
+		if (err) {
+			pc_err("another filter holds handle 0x5043 prio 1? see 'tc filter show dev IF ingress'",
+			       "attaching tc ingress on %s failed: %s",
+			       o->ifname, strerror(-err));
+			goto cleanup;
+		}
+		tc_in_attached = true;
+		mode = PC_XDP_MODE_TC;
+	} else {
+		link_fd = attach_xdp(bpf_program__fd(skel->progs.pc_ingress),
+				     ifindex, o->force_generic, &mode);
+		if (link_fd < 0) {
+			pc_err("another XDP program may be attached: see 'ip link show dev IF'",
+			       "attaching XDP on %s failed: %s", o->ifname,
+			       strerror(errno));
+			goto cleanup;
+		}
 	}
 	if (write_info(&m, ifindex, mode, created_hook, &pol, o->policy,
 		       digest))
@@ -320,11 +348,12 @@ int pc_up(const struct pc_up_opts *o)
 		goto cleanup;
 	}
 	if (mode == PC_XDP_MODE_NATIVE && is_veth(o->ifname))
-		pc_warn("native XDP on a veth copies every skb its peer sends (inbound TCP at about half speed); on a container's veth prefer 'up --generic' (docs/design.md)");
-	printf("%s%s%s: up (XDP %s, tc egress), policy %s, %zu rules, %d connections adopted\n",
+		pc_warn("native XDP on a veth copies every skb its peer sends (inbound TCP at about half speed); on a container's veth prefer 'up --tc' (docs/design.md)");
+	printf("%s%s%s: up (%s%s, tc egress), policy %s, %zu rules, %d connections adopted\n",
 	       o->ifname, o->netns ? " in netns " : "",
 	       o->netns ? o->netns : "",
-	       mode == PC_XDP_MODE_NATIVE ? "native" : "generic",
+	       mode == PC_XDP_MODE_TC ? "tc ingress" : "XDP ",
+	       mode == PC_XDP_MODE_TC ? "" : pc_ingress_mode_name(mode),
 	       o->policy ? o->policy : "(built-in default)", pol.n_rules,
 	       adopted > 0 ? adopted : 0);
 	ret = PC_EXIT_OK;
@@ -333,6 +362,10 @@ cleanup:
 	if (ret != PC_EXIT_OK) {
 		if (link_fd >= 0)
 			bpf_link_detach(link_fd);
+		if (tc_in_attached) {
+			tc_in.prog_fd = tc_in.prog_id = tc_in.flags = 0;
+			bpf_tc_detach(&hook_in, &tc_in);
+		}
 		if (tc_attached) {
 			tc.prog_fd = tc.prog_id = tc.flags = 0;
 			bpf_tc_detach(&hook, &tc);
@@ -396,6 +429,10 @@ int pc_down(const char *ifname, const char *netns)
 		tc.priority = info.tc_priority;
 		if (bpf_tc_detach(&hook, &tc) && errno != ENOENT)
 			pc_warn("detaching tc egress from %s failed", ifname);
+		hook.attach_point = BPF_TC_INGRESS;
+		if (info.xdp_mode == PC_XDP_MODE_TC &&
+		    bpf_tc_detach(&hook, &tc) && errno != ENOENT)
+			pc_warn("detaching tc ingress from %s failed", ifname);
 		if (info.tc_created_hook) {
 			hook.attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS;
 			bpf_tc_hook_destroy(&hook);

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
 /*
  * Loading and attaching: one skeleton per interface, XDP on ingress (native
- * when the driver has it, generic otherwise), tc clsact on egress, all of it
- * pinned so enforcement outlives the process.
+ * when the driver has it, generic otherwise) or tc clsact ingress (--tc),
+ * tc clsact on egress, all of it pinned so enforcement outlives the process.
  */
 #ifndef PC_LOADER_H
 #define PC_LOADER_H
@@ -16,6 +16,7 @@ struct pc_up_opts {
 	const char *netns; /* NULL: the current (host) namespace */
 	const char *policy; /* NULL: the built-in default */
 	bool force_generic; /* skip the native XDP attempt */
+	bool tc_ingress; /* judge inbound at tc ingress, not XDP */
 	bool force; /* skip the anti-lockout check */
 };
 

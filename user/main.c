@@ -26,8 +26,10 @@ static const char usage[] =
 	"attached after the command exits.\n"
 	"\n"
 	"Commands:\n"
-	"  up     --iface IF [--netns NAME] [--policy FILE] [--generic] [--force]\n"
-	"         attach to IF and enforce FILE (default: the built-in policy)\n"
+	"  up     --iface IF [--netns NAME] [--policy FILE] [--generic|--tc] [--force]\n"
+	"         attach to IF and enforce FILE (default: the built-in policy);\n"
+	"         inbound is judged by XDP (native, or --generic), or with --tc\n"
+	"         at tc ingress (container veths: no copy, keeps TSO/GRO)\n"
 	"  reload --iface IF [--netns NAME] [--policy FILE] [--confirm SECONDS] [--force]\n"
 	"         swap the whole policy atomically; with --confirm, the kernel\n"
 	"         rolls back unless 'confirm' runs within SECONDS\n"
@@ -73,7 +75,7 @@ static const char usage[] =
 
 struct args {
 	const char *ifname, *netns, *policy;
-	bool json, generic, force, follow, watch;
+	bool json, generic, tc, force, follow, watch;
 	const char *sort;
 	unsigned int confirm;
 	const char *pcap, *reason, *textfile;
@@ -98,6 +100,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 		{ "policy", required_argument, NULL, 'p' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "generic", no_argument, NULL, 'g' },
+		{ "tc", no_argument, NULL, 't' },
 		{ "force", no_argument, NULL, 'f' },
 		{ "follow", no_argument, NULL, 'F' },
 		{ "watch", no_argument, NULL, 'w' },
@@ -130,6 +133,9 @@ static int parse_args(int argc, char **argv, struct args *a)
 			break;
 		case 'g':
 			a->generic = true;
+			break;
+		case 't':
+			a->tc = true;
 			break;
 		case 'f':
 			a->force = true;
@@ -231,8 +237,14 @@ int main(int argc, char **argv)
 			.netns = a.netns,
 			.policy = a.policy,
 			.force_generic = a.generic,
+			.tc_ingress = a.tc,
 			.force = a.force,
 		};
+		if (a.generic && a.tc) {
+			pc_err("pick one: --generic (generic XDP) or --tc (tc ingress)",
+			       "up: --generic and --tc exclude each other");
+			return PC_EXIT_USAGE;
+		}
 		return need_iface(&a, cmd) ? PC_EXIT_USAGE : pc_up(&o);
 	}
 	if (!strcmp(cmd, "reload")) {

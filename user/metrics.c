@@ -11,6 +11,7 @@
 #include <bpf/bpf.h>
 #include "common.h"
 #include "counters.h"
+#include "format.h"
 #include "metrics.h"
 #include "names.h"
 #include "pins.h"
@@ -264,9 +265,7 @@ static void write_metrics(FILE *f, const struct collect *c)
 		digest[PC_DIGEST_LEN - 1] = '\0';
 		fprintf(f, "portcullis_info{");
 		iface_labels(f, i, false);
-		label(f, "xdp_mode",
-		      i->info.xdp_mode == PC_XDP_MODE_NATIVE ? "native" :
-							       "generic",
+		label(f, "xdp_mode", pc_ingress_mode_name(i->info.xdp_mode),
 		      false);
 		label(f, "policy_sha256", digest, true);
 		fprintf(f, "} 1\n");

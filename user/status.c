@@ -20,13 +20,6 @@ struct walk {
 	int err;
 };
 
-static const char *mode_str(__u32 mode)
-{
-	return mode == PC_XDP_MODE_NATIVE  ? "native" :
-	       mode == PC_XDP_MODE_GENERIC ? "generic" :
-					     "?";
-}
-
 /* "none", "pending" (with seconds left) or "rolled-back". */
 static const char *confirm_state(const char *dir, long *left)
 {
@@ -110,7 +103,7 @@ static int status_one(const char *netns, const char *ifname, const char *dir,
 				"{s:s, s:s, s:i, s:s, s:s, s:s, s:s, s:I, s:i, s:i, s:i, s:I, s:I, s:s, s:I}",
 				"netns", netns, "iface", ifname, "ifindex",
 				(int)info.ifindex, "xdp_mode",
-				mode_str(info.xdp_mode), "policy",
+				pc_ingress_mode_name(info.xdp_mode), "policy",
 				info.policy_path, "policy_sha256",
 				info.policy_digest, "loaded_at", when,
 				"loaded_at_unix", (json_int_t)info.loaded_at,
@@ -124,15 +117,15 @@ static int status_one(const char *netns, const char *ifname, const char *dir,
 	}
 	if (w->count == 1)
 		printf("%-12s %-12s %-8s %-5s %-5s %-15s %-20s %-13s %s\n",
-		       "NETNS", "IFACE", "XDP", "RULES", "NAMES", "FLOWS",
+		       "NETNS", "IFACE", "INGRESS", "RULES", "NAMES", "FLOWS",
 		       "LOADED", "DIGEST", "POLICY");
 	char fill[32];
 
 	snprintf(fill, sizeof(fill), "%llu/%llu", (unsigned long long)flows,
 		 (unsigned long long)info.flow_capacity);
 	printf("%-12s %-12s %-8s %-5u %-5d %-15s %-20s %-13.12s %s", netns,
-	       ifname, mode_str(info.xdp_mode), info.n_rules, n_names, fill,
-	       when, info.policy_digest, info.policy_path);
+	       ifname, pc_ingress_mode_name(info.xdp_mode), info.n_rules,
+	       n_names, fill, when, info.policy_digest, info.policy_path);
 	if (!strcmp(confirm, "pending"))
 		printf("  [rolls back in %ld s unless confirmed]", left);
 	else if (!strcmp(confirm, "rolled-back"))

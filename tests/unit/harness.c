@@ -69,6 +69,7 @@ int h_setup(struct harness *h, const char *policy_yaml, uint32_t flow_max)
 		goto fail;
 	h->xdp_fd = bpf_program__fd(h->skel->progs.pc_ingress);
 	h->tc_fd = bpf_program__fd(h->skel->progs.pc_egress);
+	h->tc_in_fd = bpf_program__fd(h->skel->progs.pc_ingress_tc);
 	if (pc_policy_apply(&h->m, &pol) || pc_gc_arm(h->skel) ||
 	    pc_names_apply(&h->m, &pol) || pc_snoop_install(h->skel))
 		goto fail;
@@ -97,7 +98,7 @@ void h_teardown(struct harness *h)
 void h_group(struct harness *h, const char *group, const char *policy_yaml,
 	     uint32_t flow_max, void (*cases)(struct harness *g))
 {
-	struct harness g = { .group = group };
+	struct harness g = { .group = group, .ingress_tc = h->ingress_tc };
 	char name[96];
 
 	if (h_setup(&g, policy_yaml, flow_max)) {
@@ -118,7 +119,9 @@ int h_run(struct harness *h, bool egress, const struct pkt_spec *s)
 	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = buf,
 		    .data_size_in = len, .repeat = 1);
 
-	if (bpf_prog_test_run_opts(egress ? h->tc_fd : h->xdp_fd, &opts))
+	int fd = egress ? h->tc_fd : h->ingress_tc ? h->tc_in_fd : h->xdp_fd;
+
+	if (bpf_prog_test_run_opts(fd, &opts))
 		return -1;
 	return opts.retval;
 }
@@ -167,11 +170,13 @@ void check(struct harness *h, const char *name, bool ok, const char *fmt, ...)
 
 	if (ok) {
 		h->passed++;
-		printf("ok     %s: %s\n", h->group, name);
+		printf("ok     %s%s: %s\n", h->ingress_tc ? "tc-ingress " : "",
+		       h->group, name);
 		return;
 	}
 	h->failed++;
-	printf("FAIL   %s: %s: ", h->group, name);
+	printf("FAIL   %s%s: %s: ", h->ingress_tc ? "tc-ingress " : "",
+	       h->group, name);
 	va_start(ap, fmt);
 	vprintf(fmt, ap);
 	va_end(ap);
@@ -203,8 +208,11 @@ void expect(struct harness *h, const char *name, bool egress,
 	    const struct pkt_spec *s, bool pass, int reason, const char *rule)
 {
 	uint64_t before[PC_MAX_COUNTERS], after[PC_MAX_COUNTERS];
-	int want = egress ? (pass ? 0 /* TC_ACT_OK */ : 2 /* TC_ACT_SHOT */) :
-			    (pass ? 2 /* XDP_PASS */ : 1 /* XDP_DROP */);
+	bool tc = egress || h->ingress_tc;
+	int want = tc ? (pass ? 0 /* TC_ACT_OK */ : 2 /* TC_ACT_SHOT */) :
+			(pass ? 2 /* XDP_PASS */ : 1 /* XDP_DROP */);
+	/* the dry run judges ingress with the XDP program */
+	int tr_want = egress ? want : (pass ? 2 : 1);
 	int rule_row = -1, ret, tr_ret = -1;
 	char moved[512] = "";
 	struct pc_trace tr = { .reason = PC_R_MAX };
@@ -246,7 +254,7 @@ void expect(struct harness *h, const char *name, bool egress,
 			 tr.rule_id == (__u32)(rule_row - PC_RULE_BASE);
 
 	if (ok && !h->no_trace &&
-	    !(trace_ok && tr.reason == (__u32)reason && tr_ret == ret &&
+	    !(trace_ok && tr.reason == (__u32)reason && tr_ret == tr_want &&
 	      same_rule)) {
 		ok = false;
 		snprintf(moved + strlen(moved), sizeof(moved) - strlen(moved),

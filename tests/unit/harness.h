@@ -36,6 +36,8 @@ struct harness {
 	struct portcullis *skel;
 	struct pc_maps m;
 	int xdp_fd, tc_fd;
+	int tc_in_fd; /* the tc ingress program (up --tc) */
+	bool ingress_tc; /* ingress frames go to tc_in_fd instead of XDP */
 	struct portcullis *trace; /* dry-run instance on the same maps */
 	bool no_trace; /* a case the dry run cannot judge (a full table) */
 	int passed, failed;
@@ -53,7 +55,10 @@ void h_teardown(struct harness *h);
 void h_group(struct harness *h, const char *group, const char *policy_yaml,
 	     uint32_t flow_max, void (*cases)(struct harness *g));
 
-/* Run one frame; returns the program's return value, -1 on error. */
+/*
+ * Run one frame; returns the program's return value, -1 on error. Ingress
+ * frames go to the XDP program, or with ingress_tc to the tc ingress one.
+ */
 int h_run(struct harness *h, bool egress, const struct pkt_spec *s);
 
 /*

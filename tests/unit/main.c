@@ -22,16 +22,38 @@ static int quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
 static const struct {
 	const char *name;
 	void (*fn)(struct harness *h);
+	bool ingress; /* sends ingress frames: run again on tc ingress */
 } groups[] = {
-	{ "ingress", test_ingress },
-	{ "ingress", test_ingress_ssh_socket },
-	{ "egress", test_egress },
-	{ "state", test_state },
-	{ "flow-table", test_flow_table },
-	{ "dns", test_dns },
-	{ "policy-kernel", test_policy_kernel },
-	{ "policy", test_policy_file },
+	{ "ingress", test_ingress, true },
+	{ "ingress", test_ingress_ssh_socket, true },
+	{ "egress", test_egress, true },
+	{ "state", test_state, true },
+	{ "flow-table", test_flow_table, true },
+	{ "dns", test_dns, true },
+	{ "policy-kernel", test_policy_kernel, false },
+	{ "policy", test_policy_file, false },
 };
+
+/*
+ * The groups that send ingress frames, in the same order on a fresh load,
+ * with ingress judged by the tc ingress program (up --tc) instead of XDP:
+ * every case must give the same verdict, reason and counters.
+ */
+static void ingress_on_tc(struct harness *h)
+{
+	struct harness g = { .group = "setup", .ingress_tc = true };
+
+	if (h_setup(&g, NULL, 0)) {
+		check(h, "tc-ingress setup", false, "loading failed");
+		return;
+	}
+	for (size_t i = 0; i < sizeof(groups) / sizeof(groups[0]); i++)
+		if (groups[i].ingress)
+			groups[i].fn(&g);
+	h->passed += g.passed;
+	h->failed += g.failed;
+	h_teardown(&g);
+}
 
 int main(int argc, char **argv)
 {
@@ -52,6 +74,8 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < sizeof(groups) / sizeof(groups[0]); i++)
 		if (!only || !strcmp(only, groups[i].name))
 			groups[i].fn(&h);
+	if (!only || !strcmp(only, "tc-ingress"))
+		ingress_on_tc(&h);
 	h_teardown(&h);
 	printf("%d passed, %d failed\n", h.passed, h.failed);
 	return h.failed ? 1 : 0;

@@ -174,8 +174,60 @@ static void gc(struct harness *h)
 	bpf_map_delete_elem(h->m.flows, &ahead);
 }
 
+static __u64 mono_coarse_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+/*
+ * The packet clock (jiffies plus a calibrated offset, bpf/clock.h) is the
+ * CLOCK_MONOTONIC_COARSE user space reads for ages and expiry: a new flow's
+ * stamp lies between two user readings (give or take a tick), and moves on.
+ */
+static void clock_matches_user_space(struct harness *h)
+{
+	struct pkt_spec s = udp_out(1077);
+	struct pc_flow_key k = { .family = AF_INET,
+				 .proto = IPPROTO_UDP,
+				 .lport = htons(1077),
+				 .rport = htons(1000) };
+	const __s64 slack = 20000000; /* 20 ms: a few ticks at any HZ */
+	struct pc_flow_val v1 = {}, v2 = {};
+	__u64 t0, t1, t2, t3;
+
+	inet_pton(AF_INET, SRV4, k.laddr);
+	inet_pton(AF_INET, OUT4, k.raddr);
+	t0 = mono_coarse_ns();
+	h_run(h, true, &s);
+	t1 = mono_coarse_ns();
+	bpf_map_lookup_elem(h->m.flows, &k, &v1);
+	bpf_map_delete_elem(h->m.flows, &k);
+	usleep(100000);
+	t2 = mono_coarse_ns();
+	h_run(h, true, &s);
+	t3 = mono_coarse_ns();
+	bpf_map_lookup_elem(h->m.flows, &k, &v2);
+	bpf_map_delete_elem(h->m.flows, &k);
+	check(h, "packet clock is CLOCK_MONOTONIC_COARSE (first stamp)",
+	      (__s64)(v1.created_ns - t0) > -slack &&
+		      (__s64)(v1.created_ns - t1) < slack,
+	      "stamp %llu, user %llu..%llu", (unsigned long long)v1.created_ns,
+	      (unsigned long long)t0, (unsigned long long)t1);
+	check(h, "packet clock is CLOCK_MONOTONIC_COARSE (100 ms later)",
+	      (__s64)(v2.created_ns - t2) > -slack &&
+		      (__s64)(v2.created_ns - t3) < slack &&
+		      v2.created_ns - v1.created_ns >= 100000000ULL - slack,
+	      "stamp %llu, user %llu..%llu, first %llu",
+	      (unsigned long long)v2.created_ns, (unsigned long long)t2,
+	      (unsigned long long)t3, (unsigned long long)v1.created_ns);
+}
+
 static void flow_cases(struct harness *lab)
 {
+	clock_matches_user_space(lab);
 	gc(lab);
 	echo(lab);
 	range(lab);

@@ -329,14 +329,16 @@ out:
 void test_ingress_ssh_socket(struct harness *h)
 {
 	h->group = "ingress";
-	/* This process's private netns: a veth holding both ends. */
-	if (system("ip link add pcu0 type veth peer name pcu1 && "
+	/* This process's private netns: a veth holding both ends (made
+	 * once: the group runs again for tc ingress). */
+	if (system("ip link show pcu0 >/dev/null 2>&1 || { "
+		   "ip link add pcu0 type veth peer name pcu1 && "
 		   "ip link set pcu0 up && ip link set pcu1 up && "
 		   "ip link set lo up && "
 		   "ip addr add " SRV4 "/24 dev pcu0 && "
 		   "ip addr add " PEER4 "/24 dev pcu0 && "
 		   "ip addr add " SRV6 "/64 dev pcu0 nodad && "
-		   "ip addr add " PEER6 "/64 dev pcu0 nodad")) {
+		   "ip addr add " PEER6 "/64 dev pcu0 nodad; }")) {
 		check(h, "SSH socket netns setup", false, "ip failed");
 		return;
 	}

@@ -128,6 +128,19 @@ struct {
 } local_bloom SEC(".maps");
 
 /*
+ * allow_ports: the ports egress rules name, per slot and protocol (see
+ * pc_port_word in portcullis.h). Written by: the loader, into the inactive
+ * slot before the switch. Read by: tc egress, before the allowlist lookup.
+ * Key: __u32 pc_port_word(). Value: __u64, bit (port % 64).
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, PC_PORT_ENTRIES);
+	__type(key, __u32);
+	__type(value, __u64);
+} allow_ports SEC(".maps");
+
+/*
  * counters: packets and bytes per reason and per policy rule, per CPU.
  * Written by: both programs (the one exit of each). Read by: the CLI,
  * which sums the CPUs. Key: __u32 row (see PC_RULE_BASE). Value:

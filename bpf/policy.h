@@ -152,11 +152,23 @@ static __always_inline int pc_anyport_wanted(const struct pc_policy *pol,
 	return 1;
 }
 
+/* Does a rule of the slot name p's TCP or UDP destination port? */
+static __always_inline int pc_port_named(const struct pc_policy *pol,
+					 const struct pc_pkt *p)
+{
+	__u32 port = bpf_ntohs(p->dport);
+	__u32 word = pc_port_word(pol->slot, p->l4proto == IPPROTO_UDP, port);
+	__u64 *bits = bpf_map_lookup_elem(&allow_ports, &word);
+
+	return bits && (*bits >> (port % 64)) & 1;
+}
+
 /*
  * The rule that allows a new flow to p's destination, or 0: the static
  * allowlist first, then the addresses learned for host names. A rule for a
  * specific destination port wins over an any-port rule, which is looked up
- * only when the slot has one (PC_CFG_ANYPORT_*). ICMP rules carry no port.
+ * only when the slot has one (PC_CFG_ANYPORT_*). A TCP or UDP port no rule
+ * names (allow_ports) needs no lookup at all. ICMP rules carry no port.
  */
 static __always_inline __u32 pc_allow_match(const struct pc_policy *pol,
 					    const struct pc_pkt *p, __u64 now)
@@ -166,6 +178,9 @@ static __always_inline __u32 pc_allow_match(const struct pc_policy *pol,
 
 	if (p->l4proto == IPPROTO_ICMP || p->l4proto == IPPROTO_ICMPV6)
 		port = 0;
+	if ((p->l4proto == IPPROTO_TCP || p->l4proto == IPPROTO_UDP) &&
+	    !pc_port_named(pol, p))
+		return 0;
 	if (p->family == AF_INET) {
 		rule = pc_allow_lookup4(pol, p, port);
 		if (!rule && port && pc_anyport_wanted(pol, p))

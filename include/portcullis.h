@@ -383,6 +383,24 @@ static inline __u32 pc_bloom_bit(const __be32 addr[4])
 	return (x * 0x9E3779B1u) >> 22; /* 10 bits: 0..PC_BLOOM_BITS-1 */
 }
 
+/*
+ * allow_ports: per policy slot and protocol (TCP, UDP), a bit for every
+ * destination port some egress rule of the slot names (its static entries
+ * and its host names), so a new flow to any other port is refused without
+ * an allowlist lookup; a rule for any port sets all bits of its protocol.
+ * A set bit only means "look it up": every port a rule names must have its
+ * bit. One __u64 word per array entry.
+ */
+#define PC_PORT_WORDS (65536 / 64)
+#define PC_PORT_ENTRIES (2 * 2 * PC_PORT_WORDS) /* slots x {TCP, UDP} */
+
+/* The allow_ports entry of (slot, TCP or UDP, port in host order). */
+static inline __u32 pc_port_word(__u32 slot, int udp, __u32 port)
+{
+	return (((slot & 1) * 2 + !!udp) * PC_PORT_WORDS) +
+	       (port & 0xffff) / 64;
+}
+
 /* Rule metadata for people, written by the loader, read by the CLI. */
 struct pc_rule_meta {
 	char name[PC_NAME_LEN];

@@ -100,7 +100,48 @@ struct insert_arg {
 	const struct pc_maps *m;
 	__u8 slot;
 	__u32 anyport; /* PC_CFG_ANYPORT_*: port-0 entries written */
+	__u64 *ports; /* allow_ports words of the slot (TCP, then UDP), or NULL */
 };
+
+/* Mark a (protocol, port) a rule names in ports; port 0 (any): all. */
+static void port_mark(__u64 *ports, __u8 proto, __u16 port)
+{
+	__u64 *w;
+
+	if (proto != IPPROTO_TCP && proto != IPPROTO_UDP)
+		return;
+	w = ports + (proto == IPPROTO_UDP) * PC_PORT_WORDS;
+	if (!port) {
+		memset(w, 0xff, PC_PORT_WORDS * sizeof(*w));
+		return;
+	}
+	w[port / 64] |= 1ULL << (port % 64);
+}
+
+/* The ports of the slot's host-name rules, then all words of the slot. */
+static int write_ports(const struct pc_maps *m, const struct pc_policy *pol,
+		       __u8 slot, __u64 *ports)
+{
+	for (size_t i = 0; i < pol->n_rules; i++) {
+		const struct pc_rule *r = &pol->rules[i];
+		struct pc_dns_name v;
+
+		if (!r->enabled || !(r->n_hosts + r->n_srv))
+			continue;
+		pc_rule_pairs(r, &v);
+		for (int p = 0; p < v.n_ports; p++)
+			port_mark(ports, v.proto[p], ntohs(v.port[p]));
+	}
+	for (__u32 i = 0; i < 2 * PC_PORT_WORDS; i++) {
+		__u32 key = pc_port_word(slot, i >= PC_PORT_WORDS,
+					 (i % PC_PORT_WORDS) * 64);
+
+		if (bpf_map_update_elem(m->allow_ports, &key, &ports[i],
+					BPF_ANY))
+			return -1;
+	}
+	return 0;
+}
 
 static int insert_entry(const struct pc_prefix *pfx, __u8 proto, __u16 port,
 			__u32 rule_id, void *arg)
@@ -109,6 +150,8 @@ static int insert_entry(const struct pc_prefix *pfx, __u8 proto, __u16 port,
 	struct pc_allow_val v = { .rule_id = rule_id };
 	int err;
 
+	if (ia->ports)
+		port_mark(ia->ports, proto, port);
 	if (!port && proto == IPPROTO_TCP)
 		ia->anyport |= PC_CFG_ANYPORT_TCP;
 	if (!port && proto == IPPROTO_UDP)
@@ -340,6 +383,9 @@ int pc_policy_apply(const struct pc_maps *m, const struct pc_policy *pol)
 		return -1;
 	if (bpf_map_lookup_elem(m->active, &zero, &act))
 		return -1;
+	ia.ports = calloc(2 * PC_PORT_WORDS, sizeof(*ia.ports));
+	if (!ia.ports)
+		return -1;
 	slot = act.generation ? !act.slot : 0;
 	ia.slot = slot;
 
@@ -348,6 +394,7 @@ int pc_policy_apply(const struct pc_maps *m, const struct pc_policy *pol)
 		pc_err("remove rules from the policy",
 		       "assigning rule ids failed: more than %d named rules in this and the running policy",
 		       PC_MAX_RULES - 1);
+		free(ia.ports);
 		return -1;
 	}
 	if (clear_slot(m->allow4, sizeof(struct pc_allow4_key), slot) ||
@@ -360,7 +407,11 @@ int pc_policy_apply(const struct pc_maps *m, const struct pc_policy *pol)
 				     insert_entry, &ia))
 			goto fail;
 	}
+	if (write_ports(m, pol, slot, ia.ports))
+		goto fail;
 	cfg.flags = ia.anyport; /* before ssh.from adds its own entries */
+	free(ia.ports);
+	ia.ports = NULL; /* ssh.from entries are ingress: no egress port */
 	ia.slot = slot | PC_SLOT_SSH_FROM;
 	for (size_t i = 0; i < pol->n_ssh_from; i++)
 		if (insert_entry(&pol->ssh_from[i], IPPROTO_TCP, 0, 0, &ia))
@@ -393,5 +444,6 @@ fail:
 	pc_err("the running policy is unchanged",
 	       "writing the new policy into the maps failed: %s",
 	       strerror(errno));
+	free(ia.ports);
 	return -1;
 }

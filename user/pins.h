@@ -32,11 +32,12 @@ struct pc_maps {
 	int names;
 	int dns_stats;
 	int local_bloom;
+	int allow_ports;
 };
 
 /* Names of the pinned maps, in struct pc_maps order. */
 extern const char *const pc_map_names[];
-#define PC_N_MAPS 16
+#define PC_N_MAPS 17
 
 /* Mount bpffs at /sys/fs/bpf when it is not there. */
 int pc_bpffs_ensure(void);

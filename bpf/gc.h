@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
 /*
  * Flow collection in the kernel: a bpf_timer fires every gc_interval_ns
- * and deletes the flow entries whose timeout has passed, so a full table
- * frees itself without any process running. The data path already treats
- * expired entries as misses; this only returns their slots.
+ * and queues a bpf_wq work item that deletes the flow entries whose timeout
+ * has passed, so a full table frees itself without any process running.
+ * The walk runs in a kernel worker, not in the timer's softirq: it reads
+ * every entry (about 85 ms for 1M flows on the test VM), and packets must
+ * not wait behind it. The data path already treats expired entries as
+ * misses; this only returns their slots.
  */
 #ifndef PC_GC_H
 #define PC_GC_H
@@ -34,8 +37,18 @@ static long pc_gc_one(struct bpf_map *map, struct pc_flow_key *k,
 	return 0;
 }
 
-static int pc_gc_run(void *map, __u32 *key, struct pc_gc_state *st)
+extern int bpf_wq_init(struct bpf_wq *wq, void *p__map,
+		       unsigned int flags) __ksym;
+extern int bpf_wq_start(struct bpf_wq *wq, unsigned int flags) __ksym;
+extern int bpf_wq_set_callback_impl(struct bpf_wq *wq,
+				    int (*callback_fn)(void *map, int *key,
+						       void *value),
+				    unsigned int flags, void *aux) __ksym;
+
+/* The walk, in a kernel worker (bpf_wq): packet softirqs preempt it. */
+static int pc_gc_walk(void *map, int *key, void *value)
 {
+	struct pc_gc_state *st = value;
 	struct pc_gc_ctx c = { .now = pc_now() };
 
 	if (pc_policy_get(&c.pol) == 0) {
@@ -43,6 +56,13 @@ static int pc_gc_run(void *map, __u32 *key, struct pc_gc_state *st)
 		st->collected += c.collected;
 	}
 	st->runs++;
+	return 0;
+}
+
+/* The timer: queue the walk, re-arm. */
+static int pc_gc_run(void *map, __u32 *key, struct pc_gc_state *st)
+{
+	bpf_wq_start(&st->wq, 0);
 	bpf_timer_start(&st->timer, gc_interval_ns, 0);
 	return 0;
 }
@@ -58,6 +78,9 @@ int pc_gc_arm(struct xdp_md *ctx)
 	if (!st)
 		return XDP_ABORTED;
 	pc_clock_calibrate(st);
+	if (bpf_wq_init(&st->wq, &gc, 0) ||
+	    bpf_wq_set_callback_impl(&st->wq, pc_gc_walk, 0, NULL))
+		return XDP_ABORTED;
 	bpf_timer_init(&st->timer, &gc, CLOCK_MONOTONIC);
 	bpf_timer_set_callback(&st->timer, pc_gc_run);
 	bpf_timer_start(&st->timer, gc_interval_ns, 0);

@@ -178,7 +178,8 @@ struct {
 } info SEC(".maps");
 
 /*
- * gc: the flow collector's timer (bpf/gc.h), and the packet clock's
+ * gc: the flow collector's timer and work item (bpf/gc.h), and the packet
+ * clock's
  * calibration (bpf/clock.h). Armed once at up by running pc_gc_arm, which
  * also writes the calibration; the callback re-arms itself, so collection
  * needs no process. Read by: every program (pc_now). Key: __u32 0. Value:
@@ -186,6 +187,7 @@ struct {
  */
 struct pc_gc_state {
 	struct bpf_timer timer;
+	struct bpf_wq wq;
 	__u64 runs;
 	__u64 collected;
 	__u64 tick_ns; /* 0: not calibrated, pc_now() uses the helper */

@@ -269,7 +269,7 @@ int pc_up(const struct pc_up_opts *o)
 	bpf_map__set_max_entries(skel->maps.flows, pol.flow_max);
 	err = portcullis__load(skel);
 	if (err) {
-		pc_err("run with -v for the verifier log; the kernel needs BTF and BPF (5.15+)",
+		pc_err("run with -v for the verifier log; the kernel needs BTF and BPF (6.10+: bpf_wq)",
 		       "loading the BPF programs failed: %s", strerror(-err));
 		goto cleanup;
 	}
@@ -284,7 +284,7 @@ int pc_up(const struct pc_up_opts *o)
 		goto cleanup;
 	}
 	if (pc_gc_arm(skel)) {
-		pc_err("run with -v; the kernel needs bpf_timer (5.15+)",
+		pc_err("run with -v; the kernel needs bpf_timer and bpf_wq (6.10+)",
 		       "arming the flow collector failed");
 		goto cleanup;
 	}

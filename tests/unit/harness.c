@@ -62,7 +62,8 @@ int h_setup(struct harness *h, const char *policy_yaml, uint32_t flow_max)
 		goto fail;
 	bpf_map__set_max_entries(h->skel->maps.flows,
 				 flow_max ? flow_max : pol.flow_max);
-	h->skel->rodata->gc_interval_ns = H_GC_INTERVAL_NS;
+	h->skel->rodata->gc_interval_ns =
+		h->gc_interval_ns ? h->gc_interval_ns : H_GC_INTERVAL_NS;
 	if (portcullis__load(h->skel))
 		goto fail;
 	if (pc_maps_from_obj(h->skel->obj, &h->m))

@@ -38,6 +38,7 @@ struct harness {
 	int xdp_fd, tc_fd;
 	int tc_in_fd; /* the tc ingress program (up --tc) */
 	bool ingress_tc; /* ingress frames go to tc_in_fd instead of XDP */
+	uint64_t gc_interval_ns; /* the collector's period; 0: H_GC_INTERVAL_NS */
 	struct portcullis *trace; /* dry-run instance on the same maps */
 	bool no_trace; /* a case the dry run cannot judge (a full table) */
 	int passed, failed;

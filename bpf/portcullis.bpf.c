@@ -352,6 +352,34 @@ static __always_inline __u32 pc_skb_decide(struct __sk_buff *skb,
 }
 
 /*
+ * The one exit of both tc programs: judge, count, note a first fragment,
+ * log, and hand a passed DNS packet to its snooping program.
+ */
+static __always_inline int pc_tc_judge(struct __sk_buff *skb, int egress)
+{
+	__u8 dir = egress ? PC_DIR_EGRESS : PC_DIR_INGRESS;
+	__u64 now = pc_now();
+	struct pc_policy pol = {};
+	struct pc_pkt pkt = {};
+	__u32 reason, rule = 0; /* rule rows count egress only */
+	int act;
+
+	pc_policy_get(&pol); /* pol.cfg stays NULL without a policy */
+	reason = pc_skb_decide(skb, &pol, &pkt, &rule, now, egress);
+	act = pc_finish(reason, rule, skb->len,
+			pol.cfg ? pol.cfg->audit_mask : 0);
+	if (act == PC_ACT_PASS && pkt.frag == PC_FRAG_FIRST)
+		pc_frag_note(&pkt, dir, now);
+	pc_log_skb(skb, &pol, &pkt, dir, reason, rule, skb->len, now);
+	if (egress && act == PC_ACT_PASS && pc_dns_snoopable(&pkt, 1))
+		bpf_tail_call(skb, &dns_query_prog, 0);
+	if (!egress && reason == PC_R_IN_ESTABLISHED &&
+	    pc_dns_snoopable(&pkt, 0))
+		bpf_tail_call(skb, &dns_reply_tc_prog, 0);
+	return act == PC_ACT_PASS ? TC_ACT_OK : TC_ACT_SHOT;
+}
+
+/*
  * Ingress at tc instead of XDP (up --tc): for a container's veth, where
  * XDP makes the kernel copy every skb the peer sends, and stops its
  * segmentation offload. Judges the skb in place with the same verdict as
@@ -360,41 +388,11 @@ static __always_inline __u32 pc_skb_decide(struct __sk_buff *skb,
 SEC("tc")
 int pc_ingress_tc(struct __sk_buff *skb)
 {
-	__u64 now = pc_now();
-	struct pc_policy pol = {};
-	struct pc_pkt pkt = {};
-	__u32 reason, rule = 0;
-	int act;
-
-	pc_policy_get(&pol); /* pol.cfg stays NULL without a policy */
-	reason = pc_skb_decide(skb, &pol, &pkt, &rule, now, 0);
-	act = pc_finish(reason, 0, skb->len, pol.cfg ? pol.cfg->audit_mask : 0);
-	if (act == PC_ACT_PASS && pkt.frag == PC_FRAG_FIRST)
-		pc_frag_note(&pkt, PC_DIR_INGRESS, now);
-	pc_log_skb(skb, &pol, &pkt, PC_DIR_INGRESS, reason, 0, skb->len, now);
-	if (reason == PC_R_IN_ESTABLISHED && pc_dns_snoopable(&pkt, 0))
-		bpf_tail_call(skb, &dns_reply_tc_prog, 0);
-	return act == PC_ACT_PASS ? TC_ACT_OK : TC_ACT_SHOT;
+	return pc_tc_judge(skb, 0);
 }
 
 SEC("tc")
 int pc_egress(struct __sk_buff *skb)
 {
-	__u64 now = pc_now();
-	struct pc_policy pol = {};
-	struct pc_pkt pkt = {};
-	__u32 reason, rule = 0;
-	int act;
-
-	pc_policy_get(&pol); /* pol.cfg stays NULL without a policy */
-	reason = pc_skb_decide(skb, &pol, &pkt, &rule, now, 1);
-	act = pc_finish(reason, rule, skb->len,
-			pol.cfg ? pol.cfg->audit_mask : 0);
-	if (act == PC_ACT_PASS && pkt.frag == PC_FRAG_FIRST)
-		pc_frag_note(&pkt, PC_DIR_EGRESS, now);
-	pc_log_skb(skb, &pol, &pkt, PC_DIR_EGRESS, reason, rule, skb->len, now);
-	/* A DNS query that passed: remembered by its own program. */
-	if (act == PC_ACT_PASS && pc_dns_snoopable(&pkt, 1))
-		bpf_tail_call(skb, &dns_query_prog, 0);
-	return act == PC_ACT_PASS ? TC_ACT_OK : TC_ACT_SHOT;
+	return pc_tc_judge(skb, 1);
 }

@@ -118,9 +118,10 @@ static void port_mark(__u64 *ports, __u8 proto, __u16 port)
 	w[port / 64] |= 1ULL << (port % 64);
 }
 
-/* The ports of the slot's host-name rules, then all words of the slot. */
-static int write_ports(const struct pc_maps *m, const struct pc_policy *pol,
-		       __u8 slot, __u64 *ports)
+/* Call fn for each (protocol, port) pair of the enabled host-name rules. */
+static void each_host_pair(const struct pc_policy *pol,
+			   void (*fn)(__u8 proto, __be16 port, void *arg),
+			   void *arg)
 {
 	for (size_t i = 0; i < pol->n_rules; i++) {
 		const struct pc_rule *r = &pol->rules[i];
@@ -130,8 +131,20 @@ static int write_ports(const struct pc_maps *m, const struct pc_policy *pol,
 			continue;
 		pc_rule_pairs(r, &v);
 		for (int p = 0; p < v.n_ports; p++)
-			port_mark(ports, v.proto[p], ntohs(v.port[p]));
+			fn(v.proto[p], v.port[p], arg);
 	}
+}
+
+static void port_mark_pair(__u8 proto, __be16 port, void *ports)
+{
+	port_mark(ports, proto, ntohs(port));
+}
+
+/* The ports of the slot's host-name rules, then all words of the slot. */
+static int write_ports(const struct pc_maps *m, const struct pc_policy *pol,
+		       __u8 slot, __u64 *ports)
+{
+	each_host_pair(pol, port_mark_pair, ports);
 	for (__u32 i = 0; i < 2 * PC_PORT_WORDS; i++) {
 		__u32 key = pc_port_word(slot, i >= PC_PORT_WORDS,
 					 (i % PC_PORT_WORDS) * 64);
@@ -333,36 +346,34 @@ int pc_info_record_policy(const struct pc_maps *m, const char *path,
 	return bpf_map_update_elem(m->info, &zero, &info, BPF_ANY);
 }
 
+/* Add a (protocol, port) pair to cfg's dyn_pairs once; more than
+ * PC_MAX_DYN_PAIRS make it PC_DYN_PAIRS_ALL. */
+static void dyn_pair_add(__u8 proto, __be16 port, void *arg)
+{
+	struct pc_config *cfg = arg;
+	__u32 j, n = cfg->n_dyn_pairs;
+
+	if (n == PC_DYN_PAIRS_ALL)
+		return;
+	for (j = 0; j < n; j++)
+		if (cfg->dyn_pairs[j].proto == proto &&
+		    cfg->dyn_pairs[j].port == port)
+			return;
+	if (n == PC_MAX_DYN_PAIRS) {
+		cfg->n_dyn_pairs = PC_DYN_PAIRS_ALL;
+		return;
+	}
+	cfg->dyn_pairs[n].proto = proto;
+	cfg->dyn_pairs[n].port = port;
+	cfg->n_dyn_pairs = n + 1;
+}
+
 /* The (protocol, port) pairs of the enabled host-name rules (see
  * struct pc_dyn_pair), each once. */
 static void dyn_pairs(const struct pc_policy *pol, struct pc_config *cfg)
 {
 	cfg->n_dyn_pairs = 0;
-	for (size_t i = 0; i < pol->n_rules; i++) {
-		const struct pc_rule *r = &pol->rules[i];
-		struct pc_dns_name v;
-
-		if (!r->enabled || !(r->n_hosts + r->n_srv))
-			continue;
-		pc_rule_pairs(r, &v);
-		for (int p = 0; p < v.n_ports; p++) {
-			__u32 j, n = cfg->n_dyn_pairs;
-
-			for (j = 0; j < n; j++)
-				if (cfg->dyn_pairs[j].proto == v.proto[p] &&
-				    cfg->dyn_pairs[j].port == v.port[p])
-					break;
-			if (j < n)
-				continue;
-			if (n == PC_MAX_DYN_PAIRS) {
-				cfg->n_dyn_pairs = PC_DYN_PAIRS_ALL;
-				return;
-			}
-			cfg->dyn_pairs[n].proto = v.proto[p];
-			cfg->dyn_pairs[n].port = v.port[p];
-			cfg->n_dyn_pairs = n + 1;
-		}
-	}
+	each_host_pair(pol, dyn_pair_add, cfg);
 }
 
 int pc_policy_apply(const struct pc_maps *m, const struct pc_policy *pol)

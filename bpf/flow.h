@@ -32,6 +32,14 @@ static __always_inline int pc_is_echo(const struct pc_pkt *p, int egress)
 	return 0;
 }
 
+/* The remote port of p's flow key: TCP/UDP's port, 0 for ICMP echo. */
+static __always_inline __be16 pc_flow_rport(const struct pc_pkt *p, int egress)
+{
+	if (p->l4proto == IPPROTO_ICMP || p->l4proto == IPPROTO_ICMPV6)
+		return 0;
+	return egress ? p->dport : p->sport;
+}
+
 /*
  * Build the flow key for p. Returns 0, or -1 when p cannot belong to a
  * flow (a protocol or ICMP type that is not tracked).
@@ -42,16 +50,15 @@ static __always_inline int pc_flow_key(const struct pc_pkt *p, int egress,
 	k->family = p->family;
 	k->proto = p->l4proto;
 	k->pad = 0;
+	k->rport = pc_flow_rport(p, egress);
 	if (egress) {
 		__builtin_memcpy(k->laddr, p->saddr, 16);
 		__builtin_memcpy(k->raddr, p->daddr, 16);
 		k->lport = p->sport;
-		k->rport = p->dport;
 	} else {
 		__builtin_memcpy(k->laddr, p->daddr, 16);
 		__builtin_memcpy(k->raddr, p->saddr, 16);
 		k->lport = p->dport;
-		k->rport = p->sport;
 	}
 	switch (p->l4proto) {
 	case IPPROTO_TCP:
@@ -62,7 +69,6 @@ static __always_inline int pc_flow_key(const struct pc_pkt *p, int egress,
 		if (!pc_is_echo(p, egress))
 			return -1;
 		k->lport = p->sport; /* echo identifier */
-		k->rport = 0;
 		return 0;
 	}
 	return -1;

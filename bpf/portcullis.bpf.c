@@ -151,7 +151,7 @@ static __always_inline __u32 pc_ingress_decide(void *ctx, void *data,
 	 * simultaneous open): it skips the table, which a SYN flood from
 	 * random sources would otherwise walk on every packet. */
 	if (!(p->l4proto == IPPROTO_TCP && pc_tcp_is_syn(p)) &&
-	    !pc_flow_key(p, 0, &key) && pc_rport_maybe(key.rport)) {
+	    pc_rport_maybe(pc_flow_rport(p, 0)) && !pc_flow_key(p, 0, &key)) {
 		flow = pc_flow_lookup(pol, &key, now, &scratch);
 		if (flow) {
 			if (p->l4proto == IPPROTO_TCP) {

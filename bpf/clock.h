@@ -6,10 +6,12 @@
  * from jiffies, one load the verifier inlines, where
  * bpf_ktime_get_coarse_ns() is a helper call (about 4 ns a packet on the
  * test VM): jiffies times the tick length plus the offset between the two
- * clocks, measured once when the collector is armed (pc_clock_calibrate).
- * The kernel advances jiffies by whole ticks of CLOCK_MONOTONIC, so the
- * offset does not drift. Without the kernel's HZ (no kernel config for
- * libbpf to read) or before calibration, the helper is used.
+ * clocks. The kernel advances jiffies by whole ticks of CLOCK_MONOTONIC, so
+ * the offset does not drift. The collector measures both (pc_clock_
+ * calibrate): a first reading when it is armed, and at its next run, once
+ * both clocks have moved, the tick length (the kernel's HZ, one of
+ * PC_HZ_CHOICES, with no kernel config file needed) and the offset. Until
+ * then, or on a kernel whose HZ is none of those, the helper is used.
  *
  * Another CPU may stamp an entry with a later reading before this packet
  * looks at it, so an age is never computed as a plain difference: that
@@ -23,8 +25,9 @@
 #include "maps.h"
 
 #define PC_NSEC_PER_SEC 1000000000ULL
-
-extern const int CONFIG_HZ __kconfig __weak;
+/* The kernel's possible HZ (x86 Kconfig), and the least time to tell. */
+#define PC_HZ_CHOICES 4
+#define PC_CLOCK_CAL_MIN_NS 50000000ULL
 
 /* Nanoseconds from t to now; 0 when t is later than now. */
 static __always_inline __u64 pc_since(__u64 now, __u64 t)
@@ -39,20 +42,46 @@ static __always_inline __u64 pc_now(void)
 
 	if (!st || !st->tick_ns)
 		return bpf_ktime_get_coarse_ns();
-	/* modulo 2^64: the offset is "negative" (jiffies start high) */
 	return bpf_jiffies64() * st->tick_ns + st->clock_offset_ns;
 }
 
-/* Measure the offset of jiffies to CLOCK_MONOTONIC (to within a tick). */
+/* The HZ of PC_HZ_CHOICES within 10% of hz, or 0. */
+static __always_inline __u64 pc_hz_known(__u64 hz)
+{
+	static const __u64 choices[PC_HZ_CHOICES] = { 100, 250, 300, 1000 };
+	int i;
+
+	for (i = 0; i < PC_HZ_CHOICES; i++)
+		if (hz * 10 >= choices[i] * 9 && hz * 10 <= choices[i] * 11)
+			return choices[i];
+	return 0;
+}
+
+/*
+ * Called by the collector when armed and at each run until done: the
+ * first call notes both clocks, a later one (both having moved for at
+ * least PC_CLOCK_CAL_MIN_NS) sets the tick length and the offset.
+ */
 static __always_inline void pc_clock_calibrate(struct pc_gc_state *st)
 {
-	__u64 tick;
+	__u64 j = bpf_jiffies64(), t = bpf_ktime_get_coarse_ns(), hz, tick;
 
-	if (CONFIG_HZ <= 0)
+	if (st->tick_ns)
 		return;
-	tick = (PC_NSEC_PER_SEC + CONFIG_HZ / 2) / CONFIG_HZ; /* TICK_NSEC */
-	st->clock_offset_ns =
-		bpf_ktime_get_coarse_ns() - bpf_jiffies64() * tick;
+	if (!st->cal_ns) {
+		st->cal_jiffies = j;
+		st->cal_ns = t;
+		return;
+	}
+	if (t - st->cal_ns < PC_CLOCK_CAL_MIN_NS || j == st->cal_jiffies)
+		return;
+	hz = pc_hz_known((j - st->cal_jiffies) * PC_NSEC_PER_SEC /
+			 (t - st->cal_ns));
+	if (!hz)
+		return;
+	tick = (PC_NSEC_PER_SEC + hz / 2) / hz; /* the kernel's TICK_NSEC */
+	/* modulo 2^64: the offset is "negative" (jiffies start high) */
+	st->clock_offset_ns = t - j * tick;
 	st->tick_ns = tick;
 }
 

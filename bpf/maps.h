@@ -192,6 +192,7 @@ struct pc_gc_state {
 	__u64 collected;
 	__u64 tick_ns; /* 0: not calibrated, pc_now() uses the helper */
 	__u64 clock_offset_ns; /* CLOCK_MONOTONIC - jiffies * tick_ns */
+	__u64 cal_jiffies, cal_ns; /* the first reading of both clocks */
 };
 
 struct {

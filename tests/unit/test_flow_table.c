@@ -196,7 +196,17 @@ static void clock_matches_user_space(struct harness *h)
 				 .rport = htons(1000) };
 	const __s64 slack = 20000000; /* 20 ms: a few ticks at any HZ */
 	struct pc_flow_val v1 = {}, v2 = {};
+	unsigned char frame[64] = {};
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = frame,
+		    .data_size_in = sizeof(frame), .repeat = 1);
 	__u64 t0, t1, t2, t3;
+
+	/* pc_clock_cal passes once the tick length and offset are known */
+	check(h, "packet clock calibrated from jiffies",
+	      !bpf_prog_test_run_opts(
+		      bpf_program__fd(h->skel->progs.pc_clock_cal), &opts) &&
+		      opts.retval == 2 /* XDP_PASS */,
+	      "not calibrated (retval %u)", opts.retval);
 
 	inet_pton(AF_INET, SRV4, k.laddr);
 	inet_pton(AF_INET, OUT4, k.raddr);

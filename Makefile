@@ -36,7 +36,8 @@ USER_HDRS := $(wildcard user/*.h) include/portcullis.h $(SKEL)
 UNIT_SRCS := $(wildcard tests/unit/*.c)
 UNIT_BIN := $(OUT)/unit_tests
 # The bench reuses the unit tests' frame builder and harness.
-BENCH_SRCS := tests/bench/bench.c tests/unit/harness.c
+BENCH_SRCS := tests/bench/bench.c tests/bench/measure.c tests/bench/scaling.c \
+	tests/unit/harness.c
 BENCH_BIN := $(OUT)/pc-bench
 
 .PHONY: all clean test unit e2e demo bench format fuzz
@@ -72,7 +73,7 @@ $(UNIT_BIN): $(UNIT_SRCS) $(wildcard tests/unit/*.h) $(LIB_OBJS) $(USER_HDRS) | 
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) -Iuser -Itests/unit $(UNIT_SRCS) $(LIB_OBJS) $(LDLIBS) -o $@
 
-$(BENCH_BIN): $(BENCH_SRCS) $(LIB_OBJS) $(USER_HDRS) $(REF_SKEL) | $(OUT)
+$(BENCH_BIN): $(BENCH_SRCS) tests/bench/bench.h $(LIB_OBJS) $(USER_HDRS) $(REF_SKEL) | $(OUT)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) -Iuser -Itests/unit $(BENCH_SRCS) $(LIB_OBJS) $(LDLIBS) -o $@
 

@@ -7,11 +7,12 @@
  * bpf_ktime_get_coarse_ns() is a helper call (about 4 ns a packet on the
  * test VM): jiffies times the tick length plus the offset between the two
  * clocks. The kernel advances jiffies by whole ticks of CLOCK_MONOTONIC, so
- * the offset does not drift. The collector measures both (pc_clock_
- * calibrate): a first reading when it is armed, and at its next run, once
- * both clocks have moved, the tick length (the kernel's HZ, one of
- * PC_HZ_CHOICES, with no kernel config file needed) and the offset. Until
- * then, or on a kernel whose HZ is none of those, the helper is used.
+ * the offset does not drift. Both are measured (pc_clock_calibrate): a
+ * first reading of both clocks when up arms the collector, a second 60 ms
+ * later (pc_clock_cal, retried at each collection until it takes) gives
+ * the tick length (the kernel's HZ, one of PC_HZ_CHOICES: no kernel config
+ * file needed) and the offset. Until then, or on a kernel whose HZ is none
+ * of those, the helper is used.
  *
  * Another CPU may stamp an entry with a later reading before this packet
  * looks at it, so an age is never computed as a plain difference: that

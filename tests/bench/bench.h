@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * What the bench programs share: one timed BPF_PROG_TEST_RUN, the best of
+ * rounds, the reference programs' table, the running policy's config, and
+ * the scaling run (scaling.c).
+ */
+#ifndef PC_BENCH_H
+#define PC_BENCH_H
+
+#include <stdbool.h>
+#include "bench_ref.skel.h"
+#include "harness.h"
+
+#define REPEAT 2000000
+#define ROUNDS 5 /* best of: the VM is noisy */
+
+/* One run of REPEAT frames: ns per frame, -1 on error. */
+double ns_once(int prog_fd, const struct pkt_spec *s, int *retval);
+/* Keep the best of the runs in *best (starts at 0: none yet). */
+void keep_best(double *best, double ns);
+/*
+ * Put the key the reference programs build for s into ref_flows
+ * (present), or take it out: a hit or a miss for the references.
+ */
+int ref_set(struct bench_ref *ref, const struct pkt_spec *s, bool present);
+/* The running policy slot and its config; write it back with cfg_write. */
+int cfg_read(struct harness *h, __u32 *slot, struct pc_config *cfg);
+int cfg_write(struct harness *h, __u32 slot, const struct pc_config *cfg);
+
+/* The scaling run (scaling.c): tables on the terminal, CSV at csv_path. */
+int scaling(const char *csv_path);
+
+#endif /* PC_BENCH_H */

@@ -36,7 +36,8 @@ USER_HDRS := $(wildcard user/*.h) include/portcullis.h $(SKEL)
 UNIT_SRCS := $(wildcard tests/unit/*.c)
 UNIT_BIN := $(OUT)/unit_tests
 # The bench reuses the unit tests' frame builder and harness.
-BENCH_SRCS := tests/bench/bench.c tests/bench/measure.c tests/bench/scaling.c \
+BENCH_SRCS := tests/bench/bench.c tests/bench/measure.c tests/bench/paths.c \
+	tests/bench/scaling.c \
 	tests/unit/harness.c
 BENCH_BIN := $(OUT)/pc-bench
 

@@ -96,6 +96,17 @@ static __always_inline __u64 pc_flow_timeout(const struct pc_config *cfg,
 }
 
 /*
+ * Has v been idle for its timeout? An entry stamped by another CPU after
+ * now was read is not (pc_since gives 0).
+ */
+static __always_inline int pc_flow_expired(const struct pc_config *cfg,
+					   const struct pc_flow_val *v,
+					   __u8 proto, __u64 now)
+{
+	return pc_since(now, v->seen_ns) >= pc_flow_timeout(cfg, v, proto);
+}
+
+/*
  * The live entry for k, or NULL. An expired entry counts as no entry; the
  * egress side overwrites it and the collector removes it. In a dry run the
  * caller gets a copy in scratch, so state changes go nowhere, and the
@@ -109,8 +120,7 @@ pc_flow_lookup(const struct pc_policy *pol, const struct pc_flow_key *k,
 	struct pc_trace *t;
 	__u32 zero = 0;
 
-	if (v &&
-	    pc_since(now, v->seen_ns) > pc_flow_timeout(pol->cfg, v, k->proto))
+	if (v && pc_flow_expired(pol->cfg, v, k->proto, now))
 		v = NULL;
 	if (!dry_run || !v)
 		return v;

@@ -30,8 +30,7 @@ struct pc_gc_ctx {
 static long pc_gc_one(struct bpf_map *map, struct pc_flow_key *k,
 		      struct pc_flow_val *v, struct pc_gc_ctx *c)
 {
-	if (pc_since(c->now, v->seen_ns) >
-		    pc_flow_timeout(c->pol.cfg, v, k->proto) &&
+	if (pc_flow_expired(c->pol.cfg, v, k->proto, c->now) &&
 	    bpf_map_delete_elem(map, k) == 0)
 		c->collected++;
 	return 0;

@@ -90,7 +90,7 @@ static int flows_one(const char *netns, const char *ifname, const char *dir,
 			v.seen_ns = now;
 		if (v.created_ns > now)
 			v.created_ns = now;
-		if (now - v.seen_ns > timeout_of(&cfg, &key, &v))
+		if (now - v.seen_ns >= timeout_of(&cfg, &key, &v))
 			state = "expired";
 		if (!bpf_map_lookup_elem(m.rules, &v.rule_id, &meta) &&
 		    meta.slots) {

@@ -16,8 +16,17 @@
 
 /* One run of REPEAT frames: ns per frame, -1 on error. */
 double ns_once(int prog_fd, const struct pkt_spec *s, int *retval);
+/*
+ * One frame through fds[0] then fds[1], one run each (repeat 1, so the
+ * kernel's per-run clock reads are in both): adds the durations to sum[k].
+ * -1 on error or when program k's verdict is not want[k].
+ */
+int pair_once(const int fds[2], const struct pkt_spec *s, const int want[2],
+	      double sum[2]);
 /* Keep the best of the runs in *best (starts at 0: none yet). */
 void keep_best(double *best, double ns);
+/* The flow key of IPv4 frame s seen from the server's side. */
+int spec_key(const struct pkt_spec *s, bool egress, struct pc_flow_key *k);
 /*
  * Put the key the reference programs build for s into ref_flows
  * (present), or take it out: a hit or a miss for the references.
@@ -27,6 +36,8 @@ int ref_set(struct bench_ref *ref, const struct pkt_spec *s, bool present);
 int cfg_read(struct harness *h, __u32 *slot, struct pc_config *cfg);
 int cfg_write(struct harness *h, __u32 slot, const struct pc_config *cfg);
 
+/* The path table and its cold rows (paths.c). */
+int bench_paths(const char *csv_path);
 /* The scaling run (scaling.c): tables on the terminal, CSV at csv_path. */
 int scaling(const char *csv_path);
 

@@ -20,10 +20,44 @@ double ns_once(int prog_fd, const struct pkt_spec *s, int *retval)
 	return opts.duration;
 }
 
+int pair_once(const int fds[2], const struct pkt_spec *s, const int want[2],
+	      double sum[2])
+{
+	uint8_t buf[PKT_MAX];
+	size_t len = pkt_build(s, buf, sizeof(buf));
+
+	for (int k = 0; k < 2; k++) {
+		LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = buf,
+			    .data_size_in = len, .repeat = 1);
+
+		if (bpf_prog_test_run_opts(fds[k], &opts) ||
+		    (int)opts.retval != want[k])
+			return -1;
+		sum[k] += opts.duration;
+	}
+	return 0;
+}
+
 void keep_best(double *best, double ns)
 {
 	if (ns >= 0 && (*best == 0 || ns < *best))
 		*best = ns;
+}
+
+int spec_key(const struct pkt_spec *s, bool egress, struct pc_flow_key *k)
+{
+	const char *local = egress ? s->src : s->dst;
+	const char *remote = egress ? s->dst : s->src;
+
+	memset(k, 0, sizeof(*k));
+	k->family = AF_INET;
+	k->proto = s->proto;
+	k->lport = htons(egress ? s->sport : s->dport);
+	k->rport = htons(egress ? s->dport : s->sport);
+	if (inet_pton(AF_INET, local, k->laddr) != 1 ||
+	    inet_pton(AF_INET, remote, k->raddr) != 1)
+		return -1;
+	return 0;
 }
 
 /*
@@ -33,22 +67,12 @@ void keep_best(double *best, double ns)
  */
 int ref_set(struct bench_ref *ref, const struct pkt_spec *s, bool present)
 {
-	struct pc_flow_key in = { .family = AF_INET,
-				  .proto = s->proto,
-				  .lport = htons(s->dport),
-				  .rport = htons(s->sport) };
-	struct pc_flow_key out = { .family = AF_INET,
-				   .proto = s->proto,
-				   .lport = htons(s->sport),
-				   .rport = htons(s->dport) };
 	struct pc_flow_val v = { .state = PC_FS_ESTABLISHED };
 	int fd = bpf_map__fd(ref->maps.ref_flows);
+	struct pc_flow_key in, out;
 
-	if (inet_pton(AF_INET, s->dst, in.laddr) != 1 ||
-	    inet_pton(AF_INET, s->src, in.raddr) != 1)
+	if (spec_key(s, false, &in) || spec_key(s, true, &out))
 		return -1;
-	memcpy(out.laddr, in.raddr, 4);
-	memcpy(out.raddr, in.laddr, 4);
 	if (!present) {
 		bpf_map_delete_elem(fd, &in);
 		bpf_map_delete_elem(fd, &out);

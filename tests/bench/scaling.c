@@ -65,6 +65,7 @@ static int fill_flows(int fd, long from, long n)
 static int random_flows_ns(const int fds[2], long n, double ns[2])
 {
 	enum { FRAMES = 20000 };
+	const int want[2] = { XDP_PASS, XDP_PASS };
 	double sum[2] = { 0, 0 };
 
 	srand(1);
@@ -78,20 +79,10 @@ static int random_flows_ns(const int fds[2], long n, double ns[2])
 				      .proto = IPPROTO_UDP,
 				      .sport = 7844,
 				      .dport = flow_lport(i) };
-		uint8_t buf[PKT_MAX];
-		size_t len;
 
 		inet_ntop(AF_INET, &a, src, sizeof(src));
-		len = pkt_build(&s, buf, sizeof(buf));
-		for (int k = 0; k < 2; k++) {
-			LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = buf,
-				    .data_size_in = len, .repeat = 1);
-
-			if (bpf_prog_test_run_opts(fds[k], &opts) ||
-			    opts.retval != XDP_PASS)
-				return -1;
-			sum[k] += opts.duration;
-		}
+		if (pair_once(fds, &s, want, sum))
+			return -1;
 	}
 	ns[0] = sum[0] / FRAMES;
 	ns[1] = sum[1] / FRAMES;

@@ -12,14 +12,15 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 /*
  * ref_flows: written by the bench (the key of the frame it wants a hit
- * for), read by ref_lookup and ref_lookup_tc. Key and value and the default
- * size are the flow table's, so a lookup of another flow every run walks
- * as cold a bucket array as the flow table's.
+ * for) and by ref_insert_tc, read by ref_lookup and ref_lookup_tc. Shaped
+ * like the IPv4 flow table (flows4: key, value, default size), so a lookup
+ * hashes as many bytes, and a lookup of another flow every run walks as
+ * cold a bucket array.
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, PC_DEFAULT_FLOWS);
-	__type(key, struct pc_flow_key);
+	__type(key, struct pc_flow4_key);
 	__type(value, struct pc_flow_val);
 } ref_flows SEC(".maps");
 
@@ -37,11 +38,11 @@ int ref_pass(struct xdp_md *ctx)
 }
 
 /*
- * Parse the frame and build its flow key as the real programs do
+ * Parse an IPv4 frame and build its flow key as the real programs do
  * (ingress: the local side is the destination). Returns 0, -1 unparsable.
  */
 static __always_inline int ref_key(void *data, void *data_end, int ingress,
-				   struct pc_flow_key *k)
+				   struct pc_flow4_key *k)
 {
 	struct pc_pkt p = {};
 
@@ -51,15 +52,15 @@ static __always_inline int ref_key(void *data, void *data_end, int ingress,
 	k->proto = p.l4proto;
 	k->lport = ingress ? p.dport : p.sport;
 	k->rport = ingress ? p.sport : p.dport;
-	__builtin_memcpy(k->laddr, ingress ? p.daddr : p.saddr, 16);
-	__builtin_memcpy(k->raddr, ingress ? p.saddr : p.daddr, 16);
+	k->laddr = ingress ? p.daddr[0] : p.saddr[0];
+	k->raddr = ingress ? p.saddr[0] : p.daddr[0];
 	return 0;
 }
 
 /* Look the frame's flow up in ref_flows: 1 found, 0 not, -1 unparsable. */
 static __always_inline int ref_find(void *data, void *data_end, int ingress)
 {
-	struct pc_flow_key k = {};
+	struct pc_flow4_key k = {};
 
 	if (ref_key(data, data_end, ingress, &k))
 		return -1;
@@ -96,7 +97,7 @@ int ref_insert_tc(struct __sk_buff *skb)
 	void *data = (void *)(long)skb->data;
 	void *data_end = (void *)(long)skb->data_end;
 	struct pc_flow_val v = { .state = PC_FS_NEW };
-	struct pc_flow_key k = {};
+	struct pc_flow4_key k = {};
 
 	if (ref_key(data, data_end, 0, &k))
 		return 2;

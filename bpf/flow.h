@@ -96,6 +96,45 @@ static __always_inline __u64 pc_flow_timeout(const struct pc_config *cfg,
 }
 
 /*
+ * Keep a map call where it is written: without this the compiler merges the
+ * two families' calls into one whose map is chosen at run time, which the
+ * verifier cannot inline (a slow, indirect call).
+ */
+#define pc_keep(x) asm volatile("" : "+r"(x))
+
+/* The entry of k in its family's table (flows4 or flows6), or NULL. */
+static __always_inline struct pc_flow_val *
+pc_flow_find(const struct pc_flow_key *k)
+{
+	struct pc_flow4_key k4;
+	struct pc_flow_val *v;
+
+	if (k->family == AF_INET6) {
+		v = bpf_map_lookup_elem(&flows6, k);
+		pc_keep(v);
+		return v;
+	}
+	pc_flow4_key_of(k, &k4);
+	return bpf_map_lookup_elem(&flows4, &k4);
+}
+
+/* Write v as k's entry (BPF_ANY). Returns 0, or non-zero when full. */
+static __always_inline long pc_flow_put(const struct pc_flow_key *k,
+					const struct pc_flow_val *v)
+{
+	struct pc_flow4_key k4;
+	long err;
+
+	if (k->family == AF_INET6) {
+		err = bpf_map_update_elem(&flows6, k, v, BPF_ANY);
+		pc_keep(err);
+		return err;
+	}
+	pc_flow4_key_of(k, &k4);
+	return bpf_map_update_elem(&flows4, &k4, v, BPF_ANY);
+}
+
+/*
  * Has v been idle for its timeout? An entry stamped by another CPU after
  * now was read is not (pc_since gives 0).
  */
@@ -116,7 +155,7 @@ static __always_inline struct pc_flow_val *
 pc_flow_lookup(const struct pc_policy *pol, const struct pc_flow_key *k,
 	       __u64 now, struct pc_flow_val *scratch)
 {
-	struct pc_flow_val *v = bpf_map_lookup_elem(&flows, k);
+	struct pc_flow_val *v = pc_flow_find(k);
 	struct pc_trace *t;
 	__u32 zero = 0;
 
@@ -174,7 +213,7 @@ static __always_inline int pc_flow_create(const struct pc_flow_key *k,
 		if (p->tcp_flags & TCP_FLAG_ACK)
 			v.peer_next = bpf_ntohl(p->tcp_ack);
 	}
-	return bpf_map_update_elem(&flows, k, &v, BPF_ANY) ? -1 : 0;
+	return pc_flow_put(k, &v) ? -1 : 0;
 }
 
 /* Could a flow have this remote port? (see flow_rports) */

@@ -12,20 +12,30 @@
 #include "portcullis.h"
 
 /*
- * flows: the connection table.
+ * flows4, flows6: the connection table, one map per address family (an
+ * IPv4 key is 16 bytes, an IPv6 key 40: the hash of every lookup reads
+ * only what the family needs). Reach them through pc_flow_find/pc_flow_put.
  * Written by: tc egress (creates an entry for a new flow to an allowed
  * destination, refreshes it), XDP ingress (marks it established, refreshes).
  * Read by: both programs; the CLI (`flows`, `status` fill) and the GC.
- * Key: struct pc_flow_key (server's view). Value: struct pc_flow_val.
- * A plain hash, not LRU: when full, a new flow is refused and counted, a
- * live flow is never evicted. Size set from the policy before load.
+ * Key: struct pc_flow4_key / pc_flow_key (server's view). Value: struct
+ * pc_flow_val. A plain hash, not LRU: when full, a new flow is refused and
+ * counted, a live flow is never evicted. Each sized from the policy
+ * (flow_table.max_entries, per family) before load.
  */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, PC_DEFAULT_FLOWS);
+	__type(key, struct pc_flow4_key);
+	__type(value, struct pc_flow_val);
+} flows4 SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, PC_DEFAULT_FLOWS);
 	__type(key, struct pc_flow_key);
 	__type(value, struct pc_flow_val);
-} flows SEC(".maps");
+} flows6 SEC(".maps");
 
 /*
  * flow_rports: a bitmap of the remote ports of the server's flows, so an
@@ -327,6 +337,20 @@ struct {
 	__type(key, __u32);
 	__type(value, __u32);
 } dns_reply_prog SEC(".maps");
+
+/*
+ * tc_again_prog: the tc verdict programs themselves (index 0 pc_ingress_tc,
+ * 1 pc_egress), so one judges a packet again from the start once
+ * bpf_skb_pull_data made its headers linear: a tail call, where a second
+ * inline judgement would have the verifier walk the whole verdict twice.
+ * Written by: the loader. Key: __u32 0 or 1.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
+	__uint(max_entries, 2);
+	__type(key, __u32);
+	__type(value, __u32);
+} tc_again_prog SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);

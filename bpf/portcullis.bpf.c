@@ -316,10 +316,10 @@ static __always_inline __u32 pc_egress_decide(struct __sk_buff *skb,
 }
 
 /* One judgement of an skb in the given direction. */
-static __always_inline __u32 pc_skb_decide_once(struct __sk_buff *skb,
-						const struct pc_policy *pol,
-						struct pc_pkt *p, __u32 *rule,
-						__u64 now, int egress)
+static __always_inline __u32 pc_skb_decide(struct __sk_buff *skb,
+					   const struct pc_policy *pol,
+					   struct pc_pkt *p, __u32 *rule,
+					   __u64 now, int egress)
 {
 	if (egress)
 		return pc_egress_decide(skb, pol, p, rule, now);
@@ -328,32 +328,29 @@ static __always_inline __u32 pc_skb_decide_once(struct __sk_buff *skb,
 }
 
 /*
- * The verdict on an skb at tc. Headers may sit in paged data (the linear
- * part is what the driver or the stack put there): when they look
- * truncated, make PC_PULL_LEN bytes linear and judge again.
+ * Headers may sit in paged data (the linear part is what the driver or the
+ * stack put there). When a packet looked truncated and its linear part is
+ * shorter than both the packet and PC_PULL_LEN, make that much linear and
+ * judge it again from the start (tc_again_prog). Once pulled, the linear
+ * part is long enough, so a packet is judged again at most once. Returns
+ * only when there was nothing to pull, or the pull or the call failed: the
+ * packet stays malformed.
  */
-static __always_inline __u32 pc_skb_decide(struct __sk_buff *skb,
-					   const struct pc_policy *pol,
-					   struct pc_pkt *p, __u32 *rule,
-					   __u64 now, int egress)
+static __always_inline void pc_skb_again(struct __sk_buff *skb, int egress)
 {
-	__u32 malformed = egress ? PC_R_OUT_MALFORMED : PC_R_IN_MALFORMED;
-	__u32 reason, pull;
+	__u32 want = skb->len < PC_PULL_LEN ? skb->len : PC_PULL_LEN;
 
-	reason = pc_skb_decide_once(skb, pol, p, rule, now, egress);
-	if (reason != malformed)
-		return reason;
-	pull = skb->len < PC_PULL_LEN ? skb->len : PC_PULL_LEN;
-	if (bpf_skb_pull_data(skb, pull))
-		return reason;
-	__builtin_memset(p, 0, sizeof(*p));
-	*rule = 0;
-	return pc_skb_decide_once(skb, pol, p, rule, now, egress);
+	if (skb->data_end - skb->data >= want)
+		return;
+	if (bpf_skb_pull_data(skb, want))
+		return;
+	bpf_tail_call(skb, &tc_again_prog, egress ? 1 : 0);
 }
 
 /*
- * The one exit of both tc programs: judge, count, note a first fragment,
- * log, and hand a passed DNS packet to its snooping program.
+ * The one exit of both tc programs: judge (again, with its headers pulled,
+ * when they were paged), count, note a first fragment, log, and hand a
+ * passed DNS packet to its snooping program.
  */
 static __always_inline int pc_tc_judge(struct __sk_buff *skb, int egress)
 {
@@ -366,6 +363,8 @@ static __always_inline int pc_tc_judge(struct __sk_buff *skb, int egress)
 
 	pc_policy_get(&pol); /* pol.cfg stays NULL without a policy */
 	reason = pc_skb_decide(skb, &pol, &pkt, &rule, now, egress);
+	if (reason == (egress ? PC_R_OUT_MALFORMED : PC_R_IN_MALFORMED))
+		pc_skb_again(skb, egress);
 	act = pc_finish(reason, rule, skb->len,
 			pol.cfg ? pol.cfg->audit_mask : 0);
 	if (act == PC_ACT_PASS && pkt.frag == PC_FRAG_FIRST)

@@ -138,9 +138,12 @@ struct pc_counter {
 _Static_assert(sizeof(struct pc_counter) == 16, "pc_counter size");
 
 /*
- * Flow table key, always from the server's side: local = this host,
- * remote = the peer. For ICMP echo, lport is the echo id and rport is 0.
- * IPv4 addresses live in addr[0]; the rest is zero.
+ * Flow key, always from the server's side: local = this host, remote = the
+ * peer. For ICMP echo, lport is the echo id and rport is 0. IPv4 addresses
+ * live in addr[0]; the rest is zero. The key of flows6, and the form both
+ * the programs and the CLI handle a flow in; an IPv4 flow is stored in
+ * flows4 under the 16-byte pc_flow4_key (pc_flow4_key_of), so its hash
+ * reads 16 bytes, not 40.
  */
 struct pc_flow_key {
 	__u8 family; /* AF_INET or AF_INET6 */
@@ -152,6 +155,43 @@ struct pc_flow_key {
 	__be32 raddr[4];
 };
 _Static_assert(sizeof(struct pc_flow_key) == 40, "pc_flow_key size");
+
+/* The key of flows4: pc_flow_key with 4-byte addresses. */
+struct pc_flow4_key {
+	__u8 family; /* AF_INET */
+	__u8 proto;
+	__u16 pad;
+	__be16 lport;
+	__be16 rport;
+	__be32 laddr;
+	__be32 raddr;
+};
+_Static_assert(sizeof(struct pc_flow4_key) == 16, "pc_flow4_key size");
+
+static inline void pc_flow4_key_of(const struct pc_flow_key *k,
+				   struct pc_flow4_key *k4)
+{
+	k4->family = k->family;
+	k4->proto = k->proto;
+	k4->pad = 0;
+	k4->lport = k->lport;
+	k4->rport = k->rport;
+	k4->laddr = k->laddr[0];
+	k4->raddr = k->raddr[0];
+}
+
+static inline void pc_flow_key_of4(const struct pc_flow4_key *k4,
+				   struct pc_flow_key *k)
+{
+	*k = (struct pc_flow_key){
+		.family = k4->family,
+		.proto = k4->proto,
+		.lport = k4->lport,
+		.rport = k4->rport,
+		.laddr = { k4->laddr },
+		.raddr = { k4->raddr },
+	};
+}
 
 /* Flow states; for TCP, NEW is SYN-SENT. Names: PC_FLOW_STATES. */
 #define PC_FLOW_STATES(X)                   \

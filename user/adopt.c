@@ -11,6 +11,7 @@
 #include <bpf/bpf.h>
 #include "adopt.h"
 #include "common.h"
+#include "flowtab.h"
 #include "portcullis.h"
 
 #define TCP_ESTABLISHED 1 /* also "connected" for UDP sockets */
@@ -111,7 +112,7 @@ static int adopt_one(const struct pc_maps *m, __u8 slot, __u8 proto,
 	if (!v.rule_id)
 		return 0;
 	v.created_ns = v.seen_ns = now_ns();
-	if (bpf_map_update_elem(m->flows, &k, &v, BPF_NOEXIST))
+	if (pc_flows_put(m, &k, &v, BPF_NOEXIST))
 		return 0;
 	mark_rport(m, k.rport);
 	return 1;

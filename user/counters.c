@@ -23,20 +23,6 @@ const char *pc_dir_str(int dir)
 	return dir == PC_DIR_EGRESS ? "egress" : "ingress";
 }
 
-__u64 pc_flow_count(int fd)
-{
-	struct pc_flow_key key, next;
-	void *prev = NULL;
-	__u64 n = 0;
-
-	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
-		key = next;
-		prev = &key;
-		n++;
-	}
-	return n;
-}
-
 int pc_log_stats_read(int fd, struct pc_log_stats *sum)
 {
 	int ncpu = libbpf_num_possible_cpus();

@@ -31,8 +31,6 @@ extern const char *const pc_reason_descs[PC_R_MAX];
 /* Every built-in reason, then every policy rule in use. */
 int pc_stats_read(const struct pc_maps *m, struct pc_stats *st);
 const char *pc_dir_str(int dir);
-/* Entries in the flow table (expired ones included until collected). */
-__u64 pc_flow_count(int flows_fd);
 /* The drop log's accounting, summed over CPUs. */
 int pc_log_stats_read(int fd, struct pc_log_stats *sum);
 const char *pc_act_str(int act);

@@ -9,6 +9,7 @@
 #include <bpf/bpf.h>
 #include "common.h"
 #include "flows.h"
+#include "flowtab.h"
 #include "format.h"
 #include "pins.h"
 #include "portcullis.h"
@@ -29,7 +30,7 @@ static __u64 now_ns(void)
 {
 	struct timespec ts;
 
-	/* the programs use bpf_ktime_get_coarse_ns() */
+	/* the programs' clock follows CLOCK_MONOTONIC (bpf/clock.h) */
 	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
 	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
@@ -47,19 +48,76 @@ static __u64 timeout_of(const struct pc_config *c, const struct pc_flow_key *k,
 	return c->timeout_icmp_ns;
 }
 
+/* What printing one flow needs besides the flow. */
+struct flow_ctx {
+	struct walk *w;
+	const struct pc_maps *m;
+	const struct pc_config *cfg;
+	const char *netns, *ifname;
+	__u64 now;
+};
+
+static int show_flow(const struct pc_flow_key *key,
+		     const struct pc_flow_val *fv, void *arg)
+{
+	const struct flow_ctx *c = arg;
+	const char *state, *rule = "";
+	char local[64], remote[64];
+	struct pc_rule_meta meta;
+	struct pc_flow_val v = *fv;
+	double age, idle;
+
+	state = v.state < PC_FS_MAX ? state_names[v.state] : "?";
+	/* the kernel may have stamped it after we read the clock */
+	if (v.seen_ns > c->now)
+		v.seen_ns = c->now;
+	if (v.created_ns > c->now)
+		v.created_ns = c->now;
+	if (c->now - v.seen_ns >= timeout_of(c->cfg, key, &v))
+		state = "expired";
+	if (!bpf_map_lookup_elem(c->m->rules, &v.rule_id, &meta) &&
+	    meta.slots) {
+		meta.name[PC_NAME_LEN - 1] = '\0';
+		rule = meta.name;
+	}
+	pc_fmt_endpoint(local, sizeof(local), key->family, key->laddr,
+			key->lport, key->proto);
+	pc_fmt_endpoint(remote, sizeof(remote), key->family, key->raddr,
+			key->rport, key->proto);
+	age = (c->now - v.created_ns) / 1e9;
+	idle = (c->now - v.seen_ns) / 1e9;
+	if (c->w->arr) {
+		json_array_append_new(
+			c->w->arr,
+			json_pack(
+				"{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:f, s:f, s:b}",
+				"netns", c->netns, "iface", c->ifname, "proto",
+				pc_proto_name(key->proto), "local", local,
+				"remote", remote, "state", state, "rule", rule,
+				"age_s", age, "idle_s", idle, "adopted",
+				!!(v.flags & PC_FF_ADOPTED)));
+	} else {
+		printf("%-6s %-46s %-46s %-12s %7.0fs %7.0fs %s%s\n",
+		       pc_proto_name(key->proto), local, remote, state, age,
+		       idle, rule, v.flags & PC_FF_ADOPTED ? " (adopted)" : "");
+	}
+	return 0;
+}
+
 static int flows_one(const char *netns, const char *ifname, const char *dir,
 		     void *arg)
 {
 	struct walk *w = arg;
-	struct pc_flow_key key, next;
-	struct pc_rule_meta meta;
 	struct pc_active act;
 	struct pc_config cfg;
-	struct pc_flow_val v;
 	struct pc_maps m;
-	void *prev = NULL;
 	__u32 zero = 0;
-	__u64 now = now_ns();
+	struct flow_ctx c = { .w = w,
+			      .m = &m,
+			      .cfg = &cfg,
+			      .netns = netns,
+			      .ifname = ifname,
+			      .now = now_ns() };
 
 	if (pc_maps_open(dir, &m)) {
 		w->err = 1;
@@ -75,52 +133,7 @@ static int flows_one(const char *netns, const char *ifname, const char *dir,
 		printf("%s%s (netns %s)\n%-6s %-46s %-46s %-12s %8s %8s %s\n",
 		       w->count++ ? "\n" : "", ifname, netns, "PROTO", "LOCAL",
 		       "REMOTE", "STATE", "AGE", "IDLE", "RULE");
-	while (bpf_map_get_next_key(m.flows, prev, &next) == 0) {
-		char local[64], remote[64];
-		const char *state, *rule = "";
-		double age, idle;
-
-		key = next;
-		prev = &key;
-		if (bpf_map_lookup_elem(m.flows, &key, &v))
-			continue;
-		state = v.state < PC_FS_MAX ? state_names[v.state] : "?";
-		/* the kernel may have stamped it after we read the clock */
-		if (v.seen_ns > now)
-			v.seen_ns = now;
-		if (v.created_ns > now)
-			v.created_ns = now;
-		if (now - v.seen_ns >= timeout_of(&cfg, &key, &v))
-			state = "expired";
-		if (!bpf_map_lookup_elem(m.rules, &v.rule_id, &meta) &&
-		    meta.slots) {
-			meta.name[PC_NAME_LEN - 1] = '\0';
-			rule = meta.name;
-		}
-		pc_fmt_endpoint(local, sizeof(local), key.family, key.laddr,
-				key.lport, key.proto);
-		pc_fmt_endpoint(remote, sizeof(remote), key.family, key.raddr,
-				key.rport, key.proto);
-		age = (now - v.created_ns) / 1e9;
-		idle = (now - v.seen_ns) / 1e9;
-		if (w->arr) {
-			json_array_append_new(
-				w->arr,
-				json_pack(
-					"{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:f, s:f, s:b}",
-					"netns", netns, "iface", ifname,
-					"proto", pc_proto_name(key.proto),
-					"local", local, "remote", remote,
-					"state", state, "rule", rule, "age_s",
-					age, "idle_s", idle, "adopted",
-					!!(v.flags & PC_FF_ADOPTED)));
-		} else {
-			printf("%-6s %-46s %-46s %-12s %7.0fs %7.0fs %s%s\n",
-			       pc_proto_name(key.proto), local, remote, state,
-			       age, idle, rule,
-			       v.flags & PC_FF_ADOPTED ? " (adopted)" : "");
-		}
-	}
+	pc_flows_each(&m, show_flow, &c);
 	pc_maps_close(&m);
 	return 0;
 }

@@ -127,9 +127,15 @@ static int attach_xdp(int prog_fd, int ifindex, bool force_generic, __u32 *mode)
 	return fd;
 }
 
-/* Put the DNS snooping programs where the verdict programs tail-call. */
-int pc_snoop_install(struct portcullis *skel)
+/*
+ * Fill the program arrays the verdict programs tail-call: the DNS snooping
+ * programs, and the tc programs themselves (a second judgement once paged
+ * headers were pulled).
+ */
+int pc_tail_install(struct portcullis *skel)
 {
+	int again[2] = { bpf_program__fd(skel->progs.pc_ingress_tc),
+			 bpf_program__fd(skel->progs.pc_egress) };
 	__u32 zero = 0;
 	int reply = bpf_program__fd(skel->progs.pc_dns_snoop_reply);
 	int reply_tc = bpf_program__fd(skel->progs.pc_dns_snoop_reply_tc);
@@ -140,6 +146,10 @@ int pc_snoop_install(struct portcullis *skel)
 	    bpf_map_update_elem(bpf_map__fd(skel->maps.dns_reply_tc_prog),
 				&zero, &reply_tc, BPF_ANY))
 		return -1;
+	for (__u32 i = 0; i < 2; i++)
+		if (bpf_map_update_elem(bpf_map__fd(skel->maps.tc_again_prog),
+					&i, &again[i], BPF_ANY))
+			return -1;
 	return bpf_map_update_elem(bpf_map__fd(skel->maps.dns_query_prog),
 				   &zero, &query, BPF_ANY);
 }
@@ -279,7 +289,8 @@ int pc_up(const struct pc_up_opts *o)
 		       "opening the BPF skeleton failed: %s", strerror(errno));
 		goto cleanup;
 	}
-	bpf_map__set_max_entries(skel->maps.flows, pol.flow_max);
+	bpf_map__set_max_entries(skel->maps.flows4, pol.flow_max);
+	bpf_map__set_max_entries(skel->maps.flows6, pol.flow_max);
 	err = portcullis__load(skel);
 	if (err) {
 		pc_err("run with -v for the verifier log; the kernel needs BTF and BPF (6.10+: bpf_wq)",
@@ -290,7 +301,7 @@ int pc_up(const struct pc_up_opts *o)
 		goto cleanup;
 	if (pc_policy_apply(&m, &pol))
 		goto cleanup;
-	if (pc_names_apply(&m, &pol) || pc_snoop_install(skel)) {
+	if (pc_names_apply(&m, &pol) || pc_tail_install(skel)) {
 		pc_err("run with -v",
 		       "writing the host names into the maps failed: %s",
 		       strerror(errno));

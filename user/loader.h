@@ -23,8 +23,8 @@ struct pc_up_opts {
 struct portcullis;
 /* Arm the in-kernel flow collector of a loaded skeleton. */
 int pc_gc_arm(struct portcullis *skel);
-/* Fill the tail-call slots of the DNS snooping programs. */
-int pc_snoop_install(struct portcullis *skel);
+/* Fill the program arrays the verdict programs tail-call. */
+int pc_tail_install(struct portcullis *skel);
 
 /* Add an own address (martian source): its local_bloom bit, then the
  * local_addrs entry. 0 or -1 (errno). */

@@ -11,6 +11,7 @@
 #include <bpf/bpf.h>
 #include "common.h"
 #include "counters.h"
+#include "flowtab.h"
 #include "format.h"
 #include "metrics.h"
 #include "names.h"
@@ -71,7 +72,7 @@ static int collect_one(const char *netns, const char *ifname, const char *dir,
 	    bpf_map_lookup_elem(m.active, &zero, &i->act)) {
 		c->err = 1;
 	} else {
-		i->flows = pc_flow_count(m.flows);
+		i->flows = pc_flows_count(&m);
 		read_names(&m, i);
 		c->n++;
 	}
@@ -201,14 +202,14 @@ static void write_metrics(FILE *f, const struct collect *c)
 	rule_metric(f, c, "portcullis_rule_bytes_total", true);
 
 	family(f, "portcullis_flows", "gauge",
-	       "Entries in the flow table (expired ones until collected).");
+	       "Entries in the flow tables, IPv4 and IPv6 (expired ones until collected).");
 	for (int k = 0; k < c->n; k++) {
 		fprintf(f, "portcullis_flows{");
 		iface_labels(f, &c->v[k], true);
 		fprintf(f, "} %llu\n", (unsigned long long)c->v[k].flows);
 	}
 	family(f, "portcullis_flow_capacity", "gauge",
-	       "Size of the flow table; new flows are refused when it is full.");
+	       "Size of each family's flow table; a new flow is refused when its family's is full.");
 	for (int k = 0; k < c->n; k++) {
 		fprintf(f, "portcullis_flow_capacity{");
 		iface_labels(f, &c->v[k], true);

@@ -16,7 +16,8 @@
 
 /* File descriptors of one interface's maps. */
 struct pc_maps {
-	int flows;
+	int flows4;
+	int flows6;
 	int allow4;
 	int allow6;
 	int policy_cfg;
@@ -37,7 +38,7 @@ struct pc_maps {
 
 /* Names of the pinned maps, in struct pc_maps order. */
 extern const char *const pc_map_names[];
-#define PC_N_MAPS 17
+#define PC_N_MAPS 18
 
 /* Mount bpffs at /sys/fs/bpf when it is not there. */
 int pc_bpffs_ensure(void);

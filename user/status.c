@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 #include <errno.h>
+#include <sys/socket.h>
 #include <limits.h>
 #include <unistd.h>
 #include <stdlib.h>
@@ -9,6 +10,7 @@
 #include <bpf/bpf.h>
 #include "common.h"
 #include "counters.h"
+#include "flowtab.h"
 #include "pins.h"
 #include "format.h"
 #include "show.h"
@@ -62,7 +64,7 @@ static int status_one(const char *netns, const char *ifname, const char *dir,
 	struct pc_maps m;
 	char when[32];
 	__u32 zero = 0;
-	__u64 flows;
+	__u64 flows4, flows6;
 
 	if (pc_maps_open(dir, &m)) {
 		pc_warn("%s: incomplete pins (%s); 'portcullis down' cleans up",
@@ -76,7 +78,8 @@ static int status_one(const char *netns, const char *ifname, const char *dir,
 		w->err = 1;
 		return 0;
 	}
-	flows = pc_flow_count(m.flows);
+	flows4 = pc_flows_count_family(&m, AF_INET);
+	flows6 = pc_flows_count_family(&m, AF_INET6);
 	for (__u32 id = 0; id < PC_MAX_NAMES; id++) {
 		struct pc_name_info ni;
 
@@ -100,7 +103,7 @@ static int status_one(const char *netns, const char *ifname, const char *dir,
 		json_array_append_new(
 			w->arr,
 			json_pack(
-				"{s:s, s:s, s:i, s:s, s:s, s:s, s:s, s:I, s:i, s:i, s:i, s:I, s:I, s:s, s:I}",
+				"{s:s, s:s, s:i, s:s, s:s, s:s, s:s, s:I, s:i, s:i, s:i, s:I, s:I, s:I, s:I, s:s, s:I}",
 				"netns", netns, "iface", ifname, "ifindex",
 				(int)info.ifindex, "xdp_mode",
 				pc_ingress_mode_name(info.xdp_mode), "policy",
@@ -109,7 +112,9 @@ static int status_one(const char *netns, const char *ifname, const char *dir,
 				"loaded_at_unix", (json_int_t)info.loaded_at,
 				"rules", (int)info.n_rules, "names", n_names,
 				"generation", (int)act.generation, "flows",
-				(json_int_t)flows, "flow_capacity",
+				(json_int_t)(flows4 + flows6), "flows_ipv4",
+				(json_int_t)flows4, "flows_ipv6",
+				(json_int_t)flows6, "flow_capacity",
 				(json_int_t)info.flow_capacity, "confirm",
 				confirm, "confirm_seconds_left",
 				(json_int_t)left));
@@ -121,7 +126,9 @@ static int status_one(const char *netns, const char *ifname, const char *dir,
 		       "LOADED", "DIGEST", "POLICY");
 	char fill[32];
 
-	snprintf(fill, sizeof(fill), "%llu/%llu", (unsigned long long)flows,
+	/* IPv4 + IPv6 entries / the size of each family's table */
+	snprintf(fill, sizeof(fill), "%llu+%llu/%llu",
+		 (unsigned long long)flows4, (unsigned long long)flows6,
 		 (unsigned long long)info.flow_capacity);
 	printf("%-12s %-12s %-8s %-5u %-5d %-15s %-20s %-13.12s %s", netns,
 	       ifname, pc_ingress_mode_name(info.xdp_mode), info.n_rules,

@@ -69,10 +69,13 @@ int ref_set(struct bench_ref *ref, const struct pkt_spec *s, bool present)
 {
 	struct pc_flow_val v = { .state = PC_FS_ESTABLISHED };
 	int fd = bpf_map__fd(ref->maps.ref_flows);
-	struct pc_flow_key in, out;
+	struct pc_flow_key kin, kout;
+	struct pc_flow4_key in, out;
 
-	if (spec_key(s, false, &in) || spec_key(s, true, &out))
+	if (spec_key(s, false, &kin) || spec_key(s, true, &kout))
 		return -1;
+	pc_flow4_key_of(&kin, &in);
+	pc_flow4_key_of(&kout, &out);
 	if (!present) {
 		bpf_map_delete_elem(fd, &in);
 		bpf_map_delete_elem(fd, &out);

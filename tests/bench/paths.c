@@ -377,7 +377,7 @@ static void cold_forget(struct harness *h)
 		struct pc_flow_key k;
 
 		if (!spec_key(&s, true, &k))
-			bpf_map_delete_elem(h->m.flows, &k);
+			pc_flows_delete(&h->m, &k);
 	}
 }
 

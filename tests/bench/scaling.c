@@ -25,8 +25,9 @@ static __u16 flow_lport(long i)
 }
 
 /*
- * Write flow entries from..n-1 into fd (the flow table, or the reference's
- * table): UDP flows from SRV4 to 198.51.0.0/16, remote port 7844.
+ * Write flow entries from..n-1 into fd (the IPv4 flow table, or the
+ * reference's table of the same shape): UDP flows from SRV4 to
+ * 198.51.0.0/16, remote port 7844.
  */
 static int fill_flows(int fd, long from, long n)
 {
@@ -38,16 +39,16 @@ static int fill_flows(int fd, long from, long n)
 	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
 	now = ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 	for (long i = from; i < n; i++) {
-		struct pc_flow_key k = { .family = AF_INET,
-					 .proto = IPPROTO_UDP,
-					 .lport = htons(flow_lport(i)),
-					 .rport = htons(7844) };
+		struct pc_flow4_key k = { .family = AF_INET,
+					  .proto = IPPROTO_UDP,
+					  .lport = htons(flow_lport(i)),
+					  .rport = htons(7844),
+					  .raddr = flow_raddr(i) };
 		struct pc_flow_val v = { .state = PC_FS_ESTABLISHED,
 					 .rule_id = 1,
 					 .seen_ns = now };
 
-		inet_pton(AF_INET, SRV4, k.laddr);
-		k.raddr[0] = flow_raddr(i);
+		inet_pton(AF_INET, SRV4, &k.laddr);
 		if (bpf_map_update_elem(fd, &k, &v, BPF_ANY))
 			return -1;
 	}
@@ -206,7 +207,7 @@ int scaling(const char *csv_path)
 	for (size_t i = 0; i < 4; i++) {
 		long from = i ? flow_sizes[i - 1] : 1;
 
-		if (fill_flows(h.m.flows, from, flow_sizes[i]) ||
+		if (fill_flows(h.m.flows4, from, flow_sizes[i]) ||
 		    fill_flows(bpf_map__fd(ref->maps.ref_flows), from,
 			       flow_sizes[i]))
 			return 1;

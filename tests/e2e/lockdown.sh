@@ -63,6 +63,11 @@ check_not "out: stranger v6 :443 blocked" tcp_echo srv "[$OTHER6]" 443
 check_not "out: UDP to api:443 blocked" udp_echo srv $API4 443
 check_not "out: DNS to a stranger blocked" udp_echo srv $OTHER4 53
 
+# Each family has its own flow table: both hold the flows just made.
+fam=$("$PC" status --json | $PY -c 'import json,sys; i=[i for i in json.load(sys.stdin) if i["netns"]=="'"$SRV"'"][0]; print(int(i["flows_ipv4"]>0), int(i["flows_ipv6"]>0), int(i["flows"]==i["flows_ipv4"]+i["flows_ipv6"]))')
+expect_eq "status: IPv4 and IPv6 flow tables both hold flows" "$fam" "1 1 1"
+check "flows lists the IPv4 and the IPv6 edge flows" sh -c "'$PC' flows --netns '$SRV' | grep -q '$EDGE4' && '$PC' flows --netns '$SRV' | grep -q '$EDGE6'"
+
 # Scans from outside see only 22.
 open=$(in_ns out timeout 120 nmap -n -Pn -sS -T5 --max-retries 1 -p 1-1024,7844,8080 -oG - $SRV4 |
 	grep -o '[0-9]*/open/' | cut -d/ -f1 | tr '\n' ' ')

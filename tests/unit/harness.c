@@ -60,7 +60,9 @@ int h_setup(struct harness *h, const char *policy_yaml, uint32_t flow_max)
 	h->skel = portcullis__open();
 	if (!h->skel)
 		goto fail;
-	bpf_map__set_max_entries(h->skel->maps.flows,
+	bpf_map__set_max_entries(h->skel->maps.flows4,
+				 flow_max ? flow_max : pol.flow_max);
+	bpf_map__set_max_entries(h->skel->maps.flows6,
 				 flow_max ? flow_max : pol.flow_max);
 	h->skel->rodata->gc_interval_ns =
 		h->gc_interval_ns ? h->gc_interval_ns : H_GC_INTERVAL_NS;
@@ -72,7 +74,7 @@ int h_setup(struct harness *h, const char *policy_yaml, uint32_t flow_max)
 	h->tc_fd = bpf_program__fd(h->skel->progs.pc_egress);
 	h->tc_in_fd = bpf_program__fd(h->skel->progs.pc_ingress_tc);
 	if (pc_policy_apply(&h->m, &pol) || pc_gc_arm(h->skel) ||
-	    pc_names_apply(&h->m, &pol) || pc_snoop_install(h->skel))
+	    pc_names_apply(&h->m, &pol) || pc_tail_install(h->skel))
 		goto fail;
 	h->trace = pc_trace_load(skel_map_fd, h->skel);
 	if (!h->trace)
@@ -129,16 +131,7 @@ int h_run(struct harness *h, bool egress, const struct pkt_spec *s)
 
 uint64_t h_flow_count(struct harness *h)
 {
-	struct pc_flow_key k, next;
-	void *prev = NULL;
-	uint64_t n = 0;
-
-	while (bpf_map_get_next_key(h->m.flows, prev, &next) == 0) {
-		k = next;
-		prev = &k;
-		n++;
-	}
-	return n;
+	return pc_flows_count(&h->m);
 }
 
 uint64_t h_row_packets(struct harness *h, uint32_t row)

@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "portcullis.skel.h"
+#include "flowtab.h"
 #include "pins.h"
 #include "portcullis.h"
 #include "packet.h"

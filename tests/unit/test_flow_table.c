@@ -86,19 +86,33 @@ static void range(struct harness *h)
 	       PC_R_OUT_DEFAULT_DROP, NULL);
 }
 
+/* Entries in the IPv4 table (flows4): each family has a table of FLOWS. */
+static int flows4_count(struct harness *h)
+{
+	struct pc_flow4_key k, next;
+	void *prev = NULL;
+	int n = 0;
+
+	while (bpf_map_get_next_key(h->m.flows4, prev, &next) == 0) {
+		k = next;
+		prev = &k;
+		n++;
+	}
+	return n;
+}
+
 static void full(struct harness *h)
 {
 	struct pkt_spec s;
-	int n = (int)h_flow_count(h);
+	int n = flows4_count(h);
 	bool ok = true;
 
 	for (uint16_t p = 30000; n < FLOWS; p++, n++) {
 		s = udp_out(p);
 		ok = ok && h_run(h, true, &s) == 0;
 	}
-	check(h, "table filled to its size",
-	      ok && (int)h_flow_count(h) == FLOWS, "%d flows",
-	      (int)h_flow_count(h));
+	check(h, "IPv4 table filled to its size",
+	      ok && flows4_count(h) == FLOWS, "%d flows", flows4_count(h));
 	s = udp_out(40000);
 	/* The dry run cannot know the table is full: it inserts nothing. */
 	h->no_trace = true;
@@ -108,15 +122,23 @@ static void full(struct harness *h)
 	s = udp_out(30000);
 	expect(h, "live flow still passes on a full table", true, &s, true,
 	       PC_R_OUT_ESTABLISHED, "lab");
-	check(h, "full table did not grow", (int)h_flow_count(h) == FLOWS,
-	      "%d flows", (int)h_flow_count(h));
+	check(h, "full table did not grow", flows4_count(h) == FLOWS,
+	      "%d flows", flows4_count(h));
+	s = (struct pkt_spec){ .family = AF_INET6,
+			       .src = SRV6,
+			       .dst = "2001:db8:ff::9",
+			       .proto = 58,
+			       .icmp_type = 128,
+			       .icmp_id = 10 };
+	expect(h, "an IPv6 flow has its own table: still created", true, &s,
+	       true, PC_R_OUT_NEW_FLOW, "lab");
 }
 
 static int flow_present(struct harness *h, const struct pc_flow_key *k)
 {
 	struct pc_flow_val v;
 
-	return bpf_map_lookup_elem(h->m.flows, k, &v) == 0;
+	return pc_flows_get(&h->m, k, &v) == 0;
 }
 
 /* The in-kernel collector removes expired entries and keeps live ones. */
@@ -127,7 +149,7 @@ static void gc(struct harness *h)
 				    .proto = IPPROTO_UDP,
 				    .lport = htons(9),
 				    .rport = htons(1000) };
-	struct pc_flow_key live = dead;
+	struct pc_flow_key live = dead, dead6 = dead;
 	struct pc_flow_val v = { .state = PC_FS_ESTABLISHED, .rule_id = 1 };
 	struct pc_flow_key ahead = { .family = AF_INET,
 				     .proto = IPPROTO_UDP,
@@ -148,15 +170,20 @@ static void gc(struct harness *h)
 	inet_pton(AF_INET, SRV4, ahead.laddr);
 	inet_pton(AF_INET, "198.51.100.77", ahead.raddr);
 	v.created_ns = v.seen_ns = now - 3600ULL * 1000000000ULL;
-	bpf_map_update_elem(h->m.flows, &dead, &v, BPF_ANY);
+	pc_flows_put(&h->m, &dead, &v, BPF_ANY);
+	dead6.family = AF_INET6;
+	inet_pton(AF_INET6, SRV6, dead6.laddr);
+	pc_flows_put(&h->m, &dead6, &v, BPF_ANY);
 	v.seen_ns = now;
-	bpf_map_update_elem(h->m.flows, &live, &v, BPF_ANY);
-	check(h, "two flows written",
-	      flow_present(h, &dead) && flow_present(h, &live), "missing");
+	pc_flows_put(&h->m, &live, &v, BPF_ANY);
+	check(h, "three flows written",
+	      flow_present(h, &dead) && flow_present(h, &dead6) &&
+		      flow_present(h, &live),
+	      "missing");
 	/* stamped by another CPU that read the clock after this one did: its
 	 * age must not wrap around to "expired" */
 	v.seen_ns = now + 2000000000ULL;
-	bpf_map_update_elem(h->m.flows, &ahead, &v, BPF_ANY);
+	pc_flows_put(&h->m, &ahead, &v, BPF_ANY);
 	word = 53 / 64;
 	bpf_map_lookup_elem(h->m.flow_rports, &word, &bits);
 	bits |= 1ULL << (53 % 64);
@@ -164,14 +191,16 @@ static void gc(struct harness *h)
 	usleep(4 * H_GC_INTERVAL_NS / 1000);
 	check(h, "collector removed the expired flow", !flow_present(h, &dead),
 	      "still there");
+	check(h, "collector removed the expired IPv6 flow",
+	      !flow_present(h, &dead6), "still there");
 	check(h, "collector kept the live flow", flow_present(h, &live),
 	      "removed");
 	check(h, "collector kept a flow stamped after its clock read",
 	      flow_present(h, &ahead), "removed");
 	expect(h, "a flow stamped after the packet's clock read is live", false,
 	       &reply, true, PC_R_IN_ESTABLISHED, NULL);
-	bpf_map_delete_elem(h->m.flows, &live);
-	bpf_map_delete_elem(h->m.flows, &ahead);
+	pc_flows_delete(&h->m, &live);
+	pc_flows_delete(&h->m, &ahead);
 }
 
 static __u64 mono_coarse_ns(void)
@@ -213,14 +242,14 @@ static void clock_matches_user_space(struct harness *h)
 	t0 = mono_coarse_ns();
 	h_run(h, true, &s);
 	t1 = mono_coarse_ns();
-	bpf_map_lookup_elem(h->m.flows, &k, &v1);
-	bpf_map_delete_elem(h->m.flows, &k);
+	pc_flows_get(&h->m, &k, &v1);
+	pc_flows_delete(&h->m, &k);
 	usleep(100000);
 	t2 = mono_coarse_ns();
 	h_run(h, true, &s);
 	t3 = mono_coarse_ns();
-	bpf_map_lookup_elem(h->m.flows, &k, &v2);
-	bpf_map_delete_elem(h->m.flows, &k);
+	pc_flows_get(&h->m, &k, &v2);
+	pc_flows_delete(&h->m, &k);
 	check(h, "packet clock is CLOCK_MONOTONIC_COARSE (first stamp)",
 	      (__s64)(v1.created_ns - t0) > -slack &&
 		      (__s64)(v1.created_ns - t1) < slack,

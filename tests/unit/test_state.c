@@ -68,7 +68,7 @@ static int flow_state(struct harness *h, const struct fam *f, uint8_t proto,
 	k.rport = htons(rport);
 	inet_pton(f->af, f->srv, k.laddr);
 	inet_pton(f->af, remote, k.raddr);
-	if (bpf_map_lookup_elem(h->m.flows, &k, &v))
+	if (pc_flows_get(&h->m, &k, &v))
 		return -1;
 	return v.state;
 }

@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * The flow table from user space: one map per address family (flows4 with
+ * 16-byte keys, flows6), handled here as struct pc_flow_key, the form the
+ * rest of the CLI uses.
+ */
+#ifndef PC_FLOWTAB_H
+#define PC_FLOWTAB_H
+
+#include "portcullis.h"
+#include "pins.h"
+
+/*
+ * Entries in both tables, or in one family's (AF_INET, AF_INET6): expired
+ * ones included until collected. Each table holds up to the policy's
+ * flow_table.max_entries.
+ */
+__u64 pc_flows_count(const struct pc_maps *m);
+__u64 pc_flows_count_family(const struct pc_maps *m, int family);
+/* bpf_map_update_elem on k's table (flags: BPF_ANY, BPF_NOEXIST). */
+int pc_flows_put(const struct pc_maps *m, const struct pc_flow_key *k,
+		 const struct pc_flow_val *v, __u64 flags);
+/* bpf_map_lookup_elem on k's table: 0, or -1 with errno. */
+int pc_flows_get(const struct pc_maps *m, const struct pc_flow_key *k,
+		 struct pc_flow_val *v);
+int pc_flows_delete(const struct pc_maps *m, const struct pc_flow_key *k);
+
+/* Calls fn for every entry of both tables; stops on a non-zero return. */
+typedef int (*pc_flow_fn)(const struct pc_flow_key *k,
+			  const struct pc_flow_val *v, void *arg);
+int pc_flows_each(const struct pc_maps *m, pc_flow_fn fn, void *arg);
+
+#endif /* PC_FLOWTAB_H */

@@ -80,6 +80,31 @@ struct {
 	__type(value, struct pc_allow_val);
 } allow4 SEC(".maps");
 
+/*
+ * allow_hosts4 / allow_hosts6: the egress allowlist's one-address entries
+ * again, in a hash: most allowlists are host addresses, and a hash lookup
+ * costs a third of a trie walk. A hit is the trie's answer too (no prefix
+ * is longer); on a miss the trie is asked only when the slot has wider
+ * prefixes (PC_CFG_PREFIXES4/6). Written by: the loader, with allow4/6.
+ * Read by: tc egress. Key: struct pc_allow{4,6}_key with the full prefix
+ * length. Value: struct pc_allow_val. Not preallocated: sized on demand.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, PC_MAX_ALLOW_ENTRIES);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct pc_allow4_key);
+	__type(value, struct pc_allow_val);
+} allow_hosts4 SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, PC_MAX_ALLOW_ENTRIES);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct pc_allow6_key);
+	__type(value, struct pc_allow_val);
+} allow_hosts6 SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
 	__uint(max_entries, PC_MAX_ALLOW_ENTRIES);
@@ -138,16 +163,17 @@ struct {
 } local_bloom SEC(".maps");
 
 /*
- * allow_ports: the ports egress rules name, per slot and protocol (see
- * pc_port_word in portcullis.h). Written by: the loader, into the inactive
- * slot before the switch. Read by: tc egress, before the allowlist lookup.
- * Key: __u32 pc_port_word(). Value: __u64, bit (port % 64).
+ * allow_ports: the ports egress rules name, per slot and protocol, for
+ * listed addresses and for host names (see pc_port_word and struct
+ * pc_port_bits in portcullis.h). Written by: the loader, into the inactive
+ * slot before the switch. Read by: tc egress, before the allowlist lookups.
+ * Key: __u32 pc_port_word(). Value: struct pc_port_bits, bit (port % 64).
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, PC_PORT_ENTRIES);
 	__type(key, __u32);
-	__type(value, __u64);
+	__type(value, struct pc_port_bits);
 } allow_ports SEC(".maps");
 
 /*

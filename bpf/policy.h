@@ -58,6 +58,10 @@ static __always_inline int pc_is_ssh_port(const struct pc_policy *pol,
 	return 0;
 }
 
+/*
+ * The rule of the static allowlist entry for p's destination and port, or
+ * 0: the host hash first, the trie only when the slot has wider prefixes.
+ */
 static __always_inline __u32 pc_allow_lookup4(const struct pc_policy *pol,
 					      const struct pc_pkt *p,
 					      __be16 port)
@@ -69,8 +73,10 @@ static __always_inline __u32 pc_allow_lookup4(const struct pc_policy *pol,
 		.port = port,
 		.addr = p->daddr[0],
 	};
-	struct pc_allow_val *v = bpf_map_lookup_elem(&allow4, &k);
+	struct pc_allow_val *v = bpf_map_lookup_elem(&allow_hosts4, &k);
 
+	if (!v && (pol->cfg->flags & PC_CFG_PREFIXES4))
+		v = bpf_map_lookup_elem(&allow4, &k);
 	return v ? v->rule_id : 0;
 }
 
@@ -87,7 +93,9 @@ static __always_inline __u32 pc_allow_lookup6(const struct pc_policy *pol,
 	struct pc_allow_val *v;
 
 	__builtin_memcpy(k.addr, p->daddr, 16);
-	v = bpf_map_lookup_elem(&allow6, &k);
+	v = bpf_map_lookup_elem(&allow_hosts6, &k);
+	if (!v && (pol->cfg->flags & PC_CFG_PREFIXES6))
+		v = bpf_map_lookup_elem(&allow6, &k);
 	return v ? v->rule_id : 0;
 }
 
@@ -152,35 +160,36 @@ static __always_inline int pc_anyport_wanted(const struct pc_policy *pol,
 	return 1;
 }
 
-/* Does a rule of the slot name p's TCP or UDP destination port? */
+#define PC_NAMED_LISTED 1 /* a rule with listed addresses names the port */
+#define PC_NAMED_LEARNED 2 /* a host-name rule names it */
+
+/*
+ * Which kinds of rule of the slot name p's destination port: PC_NAMED_*
+ * bits (both for ICMP, whose rules carry no port).
+ */
 static __always_inline int pc_port_named(const struct pc_policy *pol,
 					 const struct pc_pkt *p)
 {
-	__u32 port = bpf_ntohs(p->dport);
-	__u32 word = pc_port_word(pol->slot, p->l4proto == IPPROTO_UDP, port);
-	__u64 *bits = bpf_map_lookup_elem(&allow_ports, &word);
+	__u32 port = bpf_ntohs(p->dport), word;
+	struct pc_port_bits *b;
 
-	return bits && (*bits >> (port % 64)) & 1;
+	if (p->l4proto != IPPROTO_TCP && p->l4proto != IPPROTO_UDP)
+		return PC_NAMED_LISTED | PC_NAMED_LEARNED;
+	word = pc_port_word(pol->slot, p->l4proto == IPPROTO_UDP, port);
+	b = bpf_map_lookup_elem(&allow_ports, &word);
+	if (!b)
+		return 0;
+	return ((b->listed >> (port % 64)) & 1 ? PC_NAMED_LISTED : 0) |
+	       ((b->learned >> (port % 64)) & 1 ? PC_NAMED_LEARNED : 0);
 }
 
-/*
- * The rule that allows a new flow to p's destination, or 0: the static
- * allowlist first, then the addresses learned for host names. A rule for a
- * specific destination port wins over an any-port rule, which is looked up
- * only when the slot has one (PC_CFG_ANYPORT_*). A TCP or UDP port no rule
- * names (allow_ports) needs no lookup at all. ICMP rules carry no port.
- */
-static __always_inline __u32 pc_allow_match(const struct pc_policy *pol,
-					    const struct pc_pkt *p, __u64 now)
+/* The rule of the static allowlist for p to port (0: any port), or 0. */
+static __always_inline __u32 pc_allow_listed(const struct pc_policy *pol,
+					     const struct pc_pkt *p,
+					     __be16 port)
 {
-	__be16 port = p->dport;
 	__u32 rule;
 
-	if (p->l4proto == IPPROTO_ICMP || p->l4proto == IPPROTO_ICMPV6)
-		port = 0;
-	if ((p->l4proto == IPPROTO_TCP || p->l4proto == IPPROTO_UDP) &&
-	    !pc_port_named(pol, p))
-		return 0;
 	if (p->family == AF_INET) {
 		rule = pc_allow_lookup4(pol, p, port);
 		if (!rule && port && pc_anyport_wanted(pol, p))
@@ -190,7 +199,31 @@ static __always_inline __u32 pc_allow_match(const struct pc_policy *pol,
 		if (!rule && port && pc_anyport_wanted(pol, p))
 			rule = pc_allow_lookup6(pol, p, 0);
 	}
-	return rule ? rule : pc_dyn_match(pol, p, port, now);
+	return rule;
+}
+
+/*
+ * The rule that allows a new flow to p's destination, or 0: the static
+ * allowlist first, then the addresses learned for host names, each only
+ * when a rule of its kind names the port (allow_ports): a port no rule
+ * names needs no lookup at all. A rule for a specific destination port
+ * wins over an any-port rule, which is looked up only when the slot has
+ * one (PC_CFG_ANYPORT_*). ICMP rules carry no port.
+ */
+static __always_inline __u32 pc_allow_match(const struct pc_policy *pol,
+					    const struct pc_pkt *p, __u64 now)
+{
+	int named = pc_port_named(pol, p);
+	__be16 port = p->dport;
+	__u32 rule = 0;
+
+	if (p->l4proto == IPPROTO_ICMP || p->l4proto == IPPROTO_ICMPV6)
+		port = 0;
+	if (named & PC_NAMED_LISTED)
+		rule = pc_allow_listed(pol, p, port);
+	if (!rule && (named & PC_NAMED_LEARNED))
+		rule = pc_dyn_match(pol, p, port, now);
+	return rule;
 }
 
 #endif /* PC_POLICY_H */

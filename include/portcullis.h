@@ -245,7 +245,10 @@ _Static_assert(sizeof(struct pc_frag_key) == 40, "pc_frag_key size");
  * before the address is matched exactly (prefixlen counts it), so a
  * prefix rule is "PC_ALLOW_HDR_BITS + address prefix". Port 0 means any
  * port. The slot selects one of the two policy generations (see pc_active);
- * slot | PC_SLOT_SSH_FROM holds the sources allowed to reach SSH.
+ * slot | PC_SLOT_SSH_FROM holds the sources allowed to reach SSH. Egress
+ * entries of one address (/32, /128) are also in the allow_hosts4/6 hashes
+ * under the same key (prefixlen PC_ALLOW_HDR_BITS + 32 or + 128), where a
+ * lookup costs a third of the trie's.
  */
 #define PC_ALLOW_HDR_BITS 32
 #define PC_SLOT_SSH_FROM 2
@@ -283,6 +286,11 @@ _Static_assert(sizeof(struct pc_allow_val) == 8, "pc_allow_val size");
  * egress looks that up after the exact port misses, and only then. */
 #define PC_CFG_ANYPORT_TCP 0x20
 #define PC_CFG_ANYPORT_UDP 0x40
+/* The slot's egress allowlist has IPv4 (IPv6) entries wider than one
+ * address: only then does a lookup miss in allow_hosts4 (6) go on to the
+ * LPM trie. */
+#define PC_CFG_PREFIXES4 0x80
+#define PC_CFG_PREFIXES6 0x100
 
 /* Policy scalars, one per slot in the "policy_cfg" array map. */
 /*
@@ -425,12 +433,20 @@ static inline __u32 pc_bloom_bit(const __be32 addr[4])
 
 /*
  * allow_ports: per policy slot and protocol (TCP, UDP), a bit for every
- * destination port some egress rule of the slot names (its static entries
- * and its host names), so a new flow to any other port is refused without
- * an allowlist lookup; a rule for any port sets all bits of its protocol.
- * A set bit only means "look it up": every port a rule names must have its
- * bit. One __u64 word per array entry.
+ * destination port some egress rule of the slot names, so a new flow to any
+ * other port is refused without an allowlist lookup; a rule for any port
+ * sets all bits of its protocol. Two bitmaps: ports of listed addresses
+ * (the static allowlist) and ports of host names (their learned addresses,
+ * dyn_allow), so a port only names use skips the static lookups, and the
+ * other way round. A set bit only means "look it up": every port a rule
+ * names must have its bit. One struct pc_port_bits per array entry.
  */
+struct pc_port_bits {
+	__u64 listed; /* allow4/6, allow_hosts4/6 */
+	__u64 learned; /* dyn_allow */
+};
+_Static_assert(sizeof(struct pc_port_bits) == 16, "pc_port_bits size");
+
 #define PC_PORT_WORDS (65536 / 64)
 #define PC_PORT_ENTRIES (2 * 2 * PC_PORT_WORDS) /* slots x {TCP, UDP} */
 

@@ -99,23 +99,36 @@ int pc_policy_count_entries(const struct pc_policy *pol, size_t *n4, size_t *n6)
 struct insert_arg {
 	const struct pc_maps *m;
 	__u8 slot;
-	__u32 anyport; /* PC_CFG_ANYPORT_*: port-0 entries written */
-	__u64 *ports; /* allow_ports words of the slot (TCP, then UDP), or NULL */
+	/* PC_CFG_ANYPORT_*: port-0 entries written; PC_CFG_PREFIXES4/6:
+	 * egress entries wider than one address written */
+	__u32 flags;
+	/* allow_ports entries of the slot (TCP, then UDP), or NULL */
+	struct pc_port_bits *ports;
+	bool egress; /* egress entries (one-address ones go to allow_hosts too) */
 };
 
-/* Mark a (protocol, port) a rule names in ports; port 0 (any): all. */
-static void port_mark(__u64 *ports, __u8 proto, __u16 port)
+/*
+ * Mark a (protocol, port) a rule names in ports, in the bitmap of listed
+ * addresses or of host names (learned); port 0 (any): all ports.
+ */
+static void port_mark(struct pc_port_bits *ports, __u8 proto, __u16 port,
+		      bool learned)
 {
-	__u64 *w;
+	struct pc_port_bits *w;
 
 	if (proto != IPPROTO_TCP && proto != IPPROTO_UDP)
 		return;
 	w = ports + (proto == IPPROTO_UDP) * PC_PORT_WORDS;
-	if (!port) {
-		memset(w, 0xff, PC_PORT_WORDS * sizeof(*w));
-		return;
+	for (__u32 i = port ? port / 64 : 0; i < PC_PORT_WORDS; i++) {
+		__u64 bits = port ? 1ULL << (port % 64) : ~0ULL;
+
+		if (learned)
+			w[i].learned |= bits;
+		else
+			w[i].listed |= bits;
+		if (port)
+			break;
 	}
-	w[port / 64] |= 1ULL << (port % 64);
 }
 
 /* Call fn for each (protocol, port) pair of the enabled host-name rules. */
@@ -137,12 +150,12 @@ static void each_host_pair(const struct pc_policy *pol,
 
 static void port_mark_pair(__u8 proto, __be16 port, void *ports)
 {
-	port_mark(ports, proto, ntohs(port));
+	port_mark(ports, proto, ntohs(port), true);
 }
 
 /* The ports of the slot's host-name rules, then all words of the slot. */
 static int write_ports(const struct pc_maps *m, const struct pc_policy *pol,
-		       __u8 slot, __u64 *ports)
+		       __u8 slot, struct pc_port_bits *ports)
 {
 	each_host_pair(pol, port_mark_pair, ports);
 	for (__u32 i = 0; i < 2 * PC_PORT_WORDS; i++) {
@@ -156,6 +169,18 @@ static int write_ports(const struct pc_maps *m, const struct pc_policy *pol,
 	return 0;
 }
 
+/* Write one allowlist key: to the trie, and when it is an egress entry of
+ * one address, to the host hash too. */
+static int write_entry(const struct insert_arg *ia, int trie, int hosts,
+		       const void *key, bool host, const struct pc_allow_val *v)
+{
+	if (bpf_map_update_elem(trie, key, v, BPF_ANY))
+		return -1;
+	if (ia->egress && host)
+		return bpf_map_update_elem(hosts, key, v, BPF_ANY);
+	return 0;
+}
+
 static int insert_entry(const struct pc_prefix *pfx, __u8 proto, __u16 port,
 			__u32 rule_id, void *arg)
 {
@@ -164,11 +189,11 @@ static int insert_entry(const struct pc_prefix *pfx, __u8 proto, __u16 port,
 	int err;
 
 	if (ia->ports)
-		port_mark(ia->ports, proto, port);
+		port_mark(ia->ports, proto, port, false);
 	if (!port && proto == IPPROTO_TCP)
-		ia->anyport |= PC_CFG_ANYPORT_TCP;
+		ia->flags |= PC_CFG_ANYPORT_TCP;
 	if (!port && proto == IPPROTO_UDP)
-		ia->anyport |= PC_CFG_ANYPORT_UDP;
+		ia->flags |= PC_CFG_ANYPORT_UDP;
 
 	if (pfx->family == AF_INET) {
 		struct pc_allow4_key k = {
@@ -178,7 +203,10 @@ static int insert_entry(const struct pc_prefix *pfx, __u8 proto, __u16 port,
 			.port = htons(port),
 		};
 		memcpy(&k.addr, pfx->addr, 4);
-		err = bpf_map_update_elem(ia->m->allow4, &k, &v, BPF_ANY);
+		if (ia->egress && pfx->len < 32)
+			ia->flags |= PC_CFG_PREFIXES4;
+		err = write_entry(ia, ia->m->allow4, ia->m->allow_hosts4, &k,
+				  pfx->len == 32, &v);
 	} else {
 		struct pc_allow6_key k = {
 			.prefixlen = PC_ALLOW_HDR_BITS + pfx->len,
@@ -187,7 +215,10 @@ static int insert_entry(const struct pc_prefix *pfx, __u8 proto, __u16 port,
 			.port = htons(port),
 		};
 		memcpy(k.addr, pfx->addr, 16);
-		err = bpf_map_update_elem(ia->m->allow6, &k, &v, BPF_ANY);
+		if (ia->egress && pfx->len < 128)
+			ia->flags |= PC_CFG_PREFIXES6;
+		err = write_entry(ia, ia->m->allow6, ia->m->allow_hosts6, &k,
+				  pfx->len == 128, &v);
 	}
 	if (err) {
 		char buf[64];
@@ -387,7 +418,7 @@ int pc_policy_apply(const struct pc_maps *m, const struct pc_policy *pol)
 		.timeout_icmp_ns = pol->timeout_icmp * 1000000000ULL,
 	};
 	struct pc_active act, next;
-	struct insert_arg ia = { .m = m };
+	struct insert_arg ia = { .m = m, .egress = true };
 	__u32 zero = 0, slot;
 
 	if (pol->n_rules >= PC_MAX_RULES)
@@ -409,7 +440,9 @@ int pc_policy_apply(const struct pc_maps *m, const struct pc_policy *pol)
 		return -1;
 	}
 	if (clear_slot(m->allow4, sizeof(struct pc_allow4_key), slot) ||
-	    clear_slot(m->allow6, sizeof(struct pc_allow6_key), slot))
+	    clear_slot(m->allow6, sizeof(struct pc_allow6_key), slot) ||
+	    clear_slot(m->allow_hosts4, sizeof(struct pc_allow4_key), slot) ||
+	    clear_slot(m->allow_hosts6, sizeof(struct pc_allow6_key), slot))
 		goto fail;
 	for (size_t i = 0; i < pol->n_rules; i++) {
 		if (!pol->rules[i].enabled)
@@ -420,9 +453,10 @@ int pc_policy_apply(const struct pc_maps *m, const struct pc_policy *pol)
 	}
 	if (write_ports(m, pol, slot, ia.ports))
 		goto fail;
-	cfg.flags = ia.anyport; /* before ssh.from adds its own entries */
+	cfg.flags = ia.flags; /* before ssh.from adds its own entries */
 	free(ia.ports);
 	ia.ports = NULL; /* ssh.from entries are ingress: no egress port */
+	ia.egress = false;
 	ia.slot = slot | PC_SLOT_SSH_FROM;
 	for (size_t i = 0; i < pol->n_ssh_from; i++)
 		if (insert_entry(&pol->ssh_from[i], IPPROTO_TCP, 0, 0, &ia))

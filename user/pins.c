@@ -14,10 +14,11 @@
 #include "pins.h"
 
 const char *const pc_map_names[PC_N_MAPS] = {
-	"flows4",    "flows6",	    "allow4",	   "allow6",	"policy_cfg",
-	"active",    "local_addrs", "counters",	   "rules",	"info",
-	"log_stats", "flow_rports", "dyn_allow",   "dns_names", "names",
-	"dns_stats", "local_bloom", "allow_ports",
+	"flows4",      "flows6",      "allow4",	      "allow6",
+	"policy_cfg",  "active",      "local_addrs",  "counters",
+	"rules",       "info",	      "log_stats",    "flow_rports",
+	"dyn_allow",   "dns_names",   "names",	      "dns_stats",
+	"local_bloom", "allow_ports", "allow_hosts4", "allow_hosts6",
 };
 
 int pc_bpffs_ensure(void)

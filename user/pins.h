@@ -34,11 +34,13 @@ struct pc_maps {
 	int dns_stats;
 	int local_bloom;
 	int allow_ports;
+	int allow_hosts4;
+	int allow_hosts6;
 };
 
 /* Names of the pinned maps, in struct pc_maps order. */
 extern const char *const pc_map_names[];
-#define PC_N_MAPS 18
+#define PC_N_MAPS 20
 
 /* Mount bpffs at /sys/fs/bpf when it is not there. */
 int pc_bpffs_ensure(void);

@@ -90,27 +90,37 @@ static int random_flows_ns(const int fds[2], long n, double ns[2])
 	return 0;
 }
 
-/* Add n /32 allowlist entries for 10.x.y.z (never the test traffic). */
-static int fill_allow(struct harness *h, long from, long n)
+/*
+ * Add allowlist entries from..n-1 for TCP 443 as the loader would (never
+ * the test traffic): /32s 10.x.y.z in the trie and the host hash, or /24s
+ * from 10.0.0.0 up in the trie, with the slot's PC_CFG_PREFIXES4 set so
+ * lookups that miss the hash walk it.
+ */
+static int fill_allow(struct harness *h, long from, long n, bool prefixes)
 {
-	struct pc_active act;
 	struct pc_allow_val v = { .rule_id = 1 };
-	__u32 zero = 0;
+	struct pc_config cfg;
+	__u32 slot;
 
-	if (bpf_map_lookup_elem(h->m.active, &zero, &act))
+	if (cfg_read(h, &slot, &cfg))
 		return -1;
 	for (long i = from; i < n; i++) {
 		struct pc_allow4_key k = {
-			.prefixlen = PC_ALLOW_HDR_BITS + 32,
-			.slot = act.slot,
+			.prefixlen = PC_ALLOW_HDR_BITS + (prefixes ? 24 : 32),
+			.slot = slot,
 			.proto = IPPROTO_TCP,
 			.port = htons(443),
-			.addr = htonl(0x0a000000 | i),
+			.addr = htonl(prefixes ? 0x0a000000 + (i << 8) :
+						 0x0a000000 | i),
 		};
-		if (bpf_map_update_elem(h->m.allow4, &k, &v, BPF_ANY))
+		if (bpf_map_update_elem(h->m.allow4, &k, &v, BPF_ANY) ||
+		    (!prefixes &&
+		     bpf_map_update_elem(h->m.allow_hosts4, &k, &v, BPF_ANY)))
 			return -1;
 	}
-	return 0;
+	if (prefixes)
+		cfg.flags |= PC_CFG_PREFIXES4;
+	return cfg_write(h, slot, &cfg);
 }
 
 /* One scaling measurement and the reference taken in turn with it. */
@@ -147,7 +157,8 @@ static double scale_measure(const struct scale_row *r, const char *path, int fd,
 
 /*
  * Scaling: the established path as the flow table grows, and the
- * established and new-flow-denied paths as the allowlist grows.
+ * established and new-flow-denied paths as the allowlist grows (host
+ * addresses, then /24 prefixes).
  * CSV: dimension,size,path,ns_per_packet
  */
 int scaling(const char *csv_path)
@@ -231,14 +242,19 @@ int scaling(const char *csv_path)
 	printf("established path at 1M flows: %.2fx of 1k (one frame), %.2fx "
 	       "(random flows)\n",
 	       one[3] / one[0], rnd[3] / rnd[0]);
-	r.dim = "allowlist";
-	for (size_t i = 0; i < 4; i++) {
-		if (fill_allow(&h, i ? allow_sizes[i - 1] : 0, allow_sizes[i]))
-			return 1;
-		r.size = allow_sizes[i];
-		scale_measure(&r, "out: established", h.tc_fd, true, &est_out);
-		scale_measure(&r, "out: new flow denied", h.tc_fd, true,
-			      &denied);
+	/* host addresses (hash and trie), then /24 prefixes (the trie) */
+	for (int pfx = 0; pfx < 2; pfx++) {
+		r.dim = pfx ? "allow/24" : "allow/32";
+		for (size_t i = 0; i < 4; i++) {
+			if (fill_allow(&h, i ? allow_sizes[i - 1] : 0,
+				       allow_sizes[i], pfx))
+				return 1;
+			r.size = allow_sizes[i];
+			scale_measure(&r, "out: established", h.tc_fd, true,
+				      &est_out);
+			scale_measure(&r, "out: new flow denied", h.tc_fd, true,
+				      &denied);
+		}
 	}
 	bench_ref__destroy(ref);
 	fclose(csv);

@@ -253,6 +253,134 @@ static void match_many(struct harness *p)
 	    IPPROTO_TCP, 11, false, NULL);
 }
 
+/*
+ * One-address entries are answered by the host hash (allow_hosts4/6), wider
+ * ones by the trie, with the trie's meaning: the longest prefix wins, an
+ * exact port wins over any port.
+ */
+static const char hosts_and_prefixes[] =
+	"version: 1\n"
+	"egress:\n"
+	"  - {name: host, to: [198.51.100.7, \"2001:db8:5::7\"], proto: tcp, ports: [443]}\n"
+	"  - {name: net, to: [198.51.100.0/24, \"2001:db8:5::/64\"], proto: tcp, ports: [443]}\n"
+	"  - {name: hostany, to: [198.51.100.8], proto: tcp}\n";
+
+static const char hosts_only[] =
+	"version: 1\n"
+	"egress:\n"
+	"  - {name: hostany, to: [198.51.100.8], proto: tcp}\n";
+
+static int count_keys(int fd, size_t key_size)
+{
+	unsigned char key[64], next[64];
+	void *prev = NULL;
+	int n = 0;
+
+	while (bpf_map_get_next_key(fd, prev, next) == 0) {
+		memcpy(key, next, key_size);
+		prev = key;
+		n++;
+	}
+	return n;
+}
+
+/* The running slot's config flags, or 0. */
+static __u32 slot_flags(struct harness *h)
+{
+	struct pc_active act;
+	struct pc_config cfg;
+	__u32 zero = 0;
+
+	if (bpf_map_lookup_elem(h->m.active, &zero, &act) ||
+	    bpf_map_lookup_elem(h->m.policy_cfg, &act.slot, &cfg))
+		return 0;
+	return cfg.flags;
+}
+
+static void apply_yaml(struct harness *h, const char *yaml)
+{
+	struct pc_diag d = { .file = "reload", .out = stderr };
+	struct pc_policy pol;
+
+	check(h, "policy applied",
+	      !pc_policy_parse(yaml, strlen(yaml), &d, &pol) &&
+		      !pc_policy_apply(&h->m, &pol),
+	      "apply failed");
+	pc_policy_free(&pol);
+}
+
+static void match_hosts(struct harness *p)
+{
+	__u32 both = PC_CFG_PREFIXES4 | PC_CFG_PREFIXES6;
+
+	check(p, "wider prefixes flagged for both families",
+	      (slot_flags(p) & both) == both, "flags %#x", slot_flags(p));
+	check(p, "host hashes hold the one-address entries",
+	      count_keys(p->m.allow_hosts4, sizeof(struct pc_allow4_key)) ==
+			      2 &&
+		      count_keys(p->m.allow_hosts6,
+				 sizeof(struct pc_allow6_key)) == 1,
+	      "%d / %d entries",
+	      count_keys(p->m.allow_hosts4, sizeof(struct pc_allow4_key)),
+	      count_keys(p->m.allow_hosts6, sizeof(struct pc_allow6_key)));
+	out(p, "a host entry wins over its covering prefix", "198.51.100.7",
+	    IPPROTO_TCP, 443, true, "host");
+	out(p, "another address of the prefix: the trie", "198.51.100.9",
+	    IPPROTO_TCP, 443, true, "net");
+	out(p, "IPv6 host entry wins over its /64", "2001:db8:5::7",
+	    IPPROTO_TCP, 443, true, "host");
+	out(p, "another IPv6 address of the /64", "2001:db8:5::9", IPPROTO_TCP,
+	    443, true, "net");
+	out(p, "an exact-port prefix wins over an any-port host",
+	    "198.51.100.8", IPPROTO_TCP, 443, true, "net");
+	out(p, "the any-port host, another port", "198.51.100.8", IPPROTO_TCP,
+	    80, true, "hostany");
+	out(p, "outside every entry drops", "198.51.101.7", IPPROTO_TCP, 443,
+	    false, NULL);
+	/* two reloads: each slot is cleared before it is written again */
+	apply_yaml(p, hosts_only);
+	apply_yaml(p, hosts_only);
+	check(p, "no prefixes: the trie is not asked",
+	      (slot_flags(p) & both) == 0, "flags %#x", slot_flags(p));
+	/* one host in each slot, the IPv6 ones cleared with their slots */
+	check(p, "reloads leave only the slots' own host entries",
+	      count_keys(p->m.allow_hosts4, sizeof(struct pc_allow4_key)) ==
+			      2 &&
+		      count_keys(p->m.allow_hosts6,
+				 sizeof(struct pc_allow6_key)) == 0,
+	      "%d / %d entries",
+	      count_keys(p->m.allow_hosts4, sizeof(struct pc_allow4_key)),
+	      count_keys(p->m.allow_hosts6, sizeof(struct pc_allow6_key)));
+	out(p, "after the reloads: the host passes", "198.51.100.8",
+	    IPPROTO_TCP, 81, true, "hostany");
+	out(p, "after the reloads: the old prefix is gone", "198.51.100.10",
+	    IPPROTO_TCP, 443, false, NULL);
+}
+
+/* The shipped policy lists addresses only: hashes answer, never the trie. */
+static void default_hosts(struct harness *p)
+{
+	check(p, "no wider prefixes: the trie is not asked",
+	      !(slot_flags(p) & (PC_CFG_PREFIXES4 | PC_CFG_PREFIXES6)),
+	      "flags %#x", slot_flags(p));
+	/* the resolvers (UDP and TCP 53); the edge seeds of the named rules
+	 * are learned addresses (dyn_allow), a hash as well */
+	check(p, "the resolvers are in the host hashes",
+	      count_keys(p->m.allow_hosts4, sizeof(struct pc_allow4_key)) ==
+			      2 &&
+		      count_keys(p->m.allow_hosts6,
+				 sizeof(struct pc_allow6_key)) == 2,
+	      "%d / %d entries",
+	      count_keys(p->m.allow_hosts4, sizeof(struct pc_allow4_key)),
+	      count_keys(p->m.allow_hosts6, sizeof(struct pc_allow6_key)));
+	out(p, "the resolver on UDP 53 passes", DNS4, IPPROTO_UDP, 53, true,
+	    "dns");
+	out(p, "an edge address on 7844 passes", EDGE4, IPPROTO_UDP, 7844, true,
+	    "tunnel-region1");
+	out(p, "an IPv6 edge address on 7844 passes", EDGE6, IPPROTO_TCP, 7844,
+	    true, "tunnel-region1");
+}
+
 static void kernel_cases(struct harness *p)
 {
 	ssh_limits(p);
@@ -265,4 +393,6 @@ void test_policy_kernel(struct harness *h)
 	h_group(h, "policy-kernel", features, 0, kernel_cases);
 	h_group(h, "policy-match", matching, 0, match_kinds);
 	h_group(h, "policy-match-many", many_pairs, 0, match_many);
+	h_group(h, "policy-match-hosts", hosts_and_prefixes, 0, match_hosts);
+	h_group(h, "policy-default-hosts", NULL, 0, default_hosts);
 }

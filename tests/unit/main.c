@@ -32,6 +32,7 @@ static const struct {
 	{ "dns", test_dns, true },
 	{ "policy-kernel", test_policy_kernel, false },
 	{ "policy", test_policy_file, false },
+	{ "verifier", test_verifier, false },
 };
 
 /*

@@ -6,6 +6,7 @@
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include "portcullis.h"
+#include "compiler.h"
 #include "parse.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
@@ -24,6 +25,14 @@ struct {
 	__type(value, struct pc_flow_val);
 } ref_flows SEC(".maps");
 
+/* ref_flows6: the same for IPv6 frames, shaped like flows6 (40-byte key). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, PC_DEFAULT_FLOWS);
+	__type(key, struct pc_flow_key);
+	__type(value, struct pc_flow_val);
+} ref_flows6 SEC(".maps");
+
 SEC("xdp")
 int ref_drop(struct xdp_md *ctx)
 {
@@ -37,34 +46,44 @@ int ref_pass(struct xdp_md *ctx)
 	return XDP_PASS;
 }
 
-/*
- * Parse an IPv4 frame and build its flow key as the real programs do
- * (ingress: the local side is the destination). Returns 0, -1 unparsable.
- */
-static __always_inline int ref_key(void *data, void *data_end, int ingress,
-				   struct pc_flow4_key *k)
+/* The IPv4 flow key of parsed frame p (ingress: local is the destination). */
+static __always_inline void ref_key4(const struct pc_pkt *p, int ingress,
+				     struct pc_flow4_key *k)
 {
+	k->family = p->family;
+	k->proto = p->l4proto;
+	k->lport = ingress ? p->dport : p->sport;
+	k->rport = ingress ? p->sport : p->dport;
+	k->laddr = ingress ? p->daddr[0] : p->saddr[0];
+	k->raddr = ingress ? p->saddr[0] : p->daddr[0];
+}
+
+/*
+ * Parse the frame and look its flow up in its family's table, as the real
+ * programs do: 1 found, 0 not, -1 unparsable.
+ */
+static __always_inline int ref_find(void *data, void *data_end, int ingress)
+{
+	struct pc_flow4_key k4 = {};
+	struct pc_flow_key k = {};
 	struct pc_pkt p = {};
+	void *v;
 
 	if (parse_packet(data, data_end, &p) < 0)
 		return -1;
-	k->family = p.family;
-	k->proto = p.l4proto;
-	k->lport = ingress ? p.dport : p.sport;
-	k->rport = ingress ? p.sport : p.dport;
-	k->laddr = ingress ? p.daddr[0] : p.saddr[0];
-	k->raddr = ingress ? p.saddr[0] : p.daddr[0];
-	return 0;
-}
-
-/* Look the frame's flow up in ref_flows: 1 found, 0 not, -1 unparsable. */
-static __always_inline int ref_find(void *data, void *data_end, int ingress)
-{
-	struct pc_flow4_key k = {};
-
-	if (ref_key(data, data_end, ingress, &k))
-		return -1;
-	return bpf_map_lookup_elem(&ref_flows, &k) != NULL;
+	if (p.family == AF_INET6) {
+		k.family = p.family;
+		k.proto = p.l4proto;
+		k.lport = ingress ? p.dport : p.sport;
+		k.rport = ingress ? p.sport : p.dport;
+		__builtin_memcpy(k.laddr, ingress ? p.daddr : p.saddr, 16);
+		__builtin_memcpy(k.raddr, ingress ? p.saddr : p.daddr, 16);
+		v = bpf_map_lookup_elem(&ref_flows6, &k);
+		pc_keep(v);
+		return v != NULL;
+	}
+	ref_key4(&p, ingress, &k4);
+	return bpf_map_lookup_elem(&ref_flows, &k4) != NULL;
 }
 
 SEC("xdp")
@@ -98,9 +117,11 @@ int ref_insert_tc(struct __sk_buff *skb)
 	void *data_end = (void *)(long)skb->data_end;
 	struct pc_flow_val v = { .state = PC_FS_NEW };
 	struct pc_flow4_key k = {};
+	struct pc_pkt p = {};
 
-	if (ref_key(data, data_end, 0, &k))
+	if (parse_packet(data, data_end, &p) < 0)
 		return 2;
+	ref_key4(&p, 0, &k);
 	bpf_map_lookup_elem(&ref_flows, &k);
 	return bpf_map_update_elem(&ref_flows, &k, &v, BPF_ANY) ? 2 : 0;
 }

@@ -7,6 +7,7 @@
 #define PC_FLOW_H
 
 #include "clock.h"
+#include "compiler.h"
 #include "config.h"
 #include "maps.h"
 #include "parse.h"
@@ -94,13 +95,6 @@ static __always_inline __u64 pc_flow_timeout(const struct pc_config *cfg,
 	}
 	return cfg->timeout_icmp_ns;
 }
-
-/*
- * Keep a map call where it is written: without this the compiler merges the
- * two families' calls into one whose map is chosen at run time, which the
- * verifier cannot inline (a slow, indirect call).
- */
-#define pc_keep(x) asm volatile("" : "+r"(x))
 
 /* The entry of k in its family's table (flows4 or flows6), or NULL. */
 static __always_inline struct pc_flow_val *

@@ -25,7 +25,7 @@ int pair_once(const int fds[2], const struct pkt_spec *s, const int want[2],
 	      double sum[2]);
 /* Keep the best of the runs in *best (starts at 0: none yet). */
 void keep_best(double *best, double ns);
-/* The flow key of IPv4 frame s seen from the server's side. */
+/* The flow key of frame s seen from the server's side. */
 int spec_key(const struct pkt_spec *s, bool egress, struct pc_flow_key *k);
 /*
  * Put the key the reference programs build for s into ref_flows

@@ -50,12 +50,12 @@ int spec_key(const struct pkt_spec *s, bool egress, struct pc_flow_key *k)
 	const char *remote = egress ? s->dst : s->src;
 
 	memset(k, 0, sizeof(*k));
-	k->family = AF_INET;
+	k->family = s->family;
 	k->proto = s->proto;
 	k->lport = htons(egress ? s->sport : s->dport);
 	k->rport = htons(egress ? s->dport : s->sport);
-	if (inet_pton(AF_INET, local, k->laddr) != 1 ||
-	    inet_pton(AF_INET, remote, k->raddr) != 1)
+	if (inet_pton(s->family, local, k->laddr) != 1 ||
+	    inet_pton(s->family, remote, k->raddr) != 1)
 		return -1;
 	return 0;
 }
@@ -68,21 +68,27 @@ int spec_key(const struct pkt_spec *s, bool egress, struct pc_flow_key *k)
 int ref_set(struct bench_ref *ref, const struct pkt_spec *s, bool present)
 {
 	struct pc_flow_val v = { .state = PC_FS_ESTABLISHED };
-	int fd = bpf_map__fd(ref->maps.ref_flows);
 	struct pc_flow_key kin, kout;
-	struct pc_flow4_key in, out;
+	struct pc_flow4_key in4, out4;
+	const void *in = &kin, *out = &kout;
+	int fd = bpf_map__fd(ref->maps.ref_flows6);
 
 	if (spec_key(s, false, &kin) || spec_key(s, true, &kout))
 		return -1;
-	pc_flow4_key_of(&kin, &in);
-	pc_flow4_key_of(&kout, &out);
+	if (s->family == AF_INET) {
+		pc_flow4_key_of(&kin, &in4);
+		pc_flow4_key_of(&kout, &out4);
+		in = &in4;
+		out = &out4;
+		fd = bpf_map__fd(ref->maps.ref_flows);
+	}
 	if (!present) {
-		bpf_map_delete_elem(fd, &in);
-		bpf_map_delete_elem(fd, &out);
+		bpf_map_delete_elem(fd, in);
+		bpf_map_delete_elem(fd, out);
 		return 0;
 	}
-	return bpf_map_update_elem(fd, &in, &v, BPF_ANY) ||
-	       bpf_map_update_elem(fd, &out, &v, BPF_ANY);
+	return bpf_map_update_elem(fd, in, &v, BPF_ANY) ||
+	       bpf_map_update_elem(fd, out, &v, BPF_ANY);
 }
 
 int cfg_read(struct harness *h, __u32 *slot, struct pc_config *cfg)

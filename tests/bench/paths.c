@@ -185,6 +185,7 @@ enum {
 	REF_DROP,
 	REF_MISS,
 	REF_HIT,
+	REF_HIT6,
 	REF_TC_MISS,
 	REF_TC_HIT,
 	REF_TC_INSERT,
@@ -194,6 +195,7 @@ static const char *const ref_names[REF_N] = {
 	"ref: empty XDP_DROP",
 	"ref: parse + one lookup (miss)",
 	"ref: parse + one lookup (hit)",
+	"ref: parse + one lookup IPv6 (hit)",
 	"ref: parse + lookup on tc (miss)",
 	"ref: parse + lookup on tc (hit)",
 	"ref: parse + lookup + insert on tc",
@@ -251,12 +253,13 @@ static int make_flows(struct harness *h)
  * this VM hits all of them alike; each keeps its best run (0: it never
  * took its path). The references take one frame (ref_frame), into a table
  * without its key (a miss), then with it (a hit); egress paths run on tc:
- * they have a tc reference. only (PC_BENCH_ONLY): paths whose name has it.
+ * they have a tc reference; the IPv6 hit has its own (ref_frame6, a
+ * 40-byte key as in flows6). only (PC_BENCH_ONLY): paths whose name has it.
  */
 static int path_rounds(struct bench_ref *ref, struct harness *h,
 		       struct harness *hnew, const struct pkt_spec *ref_frame,
-		       const char *only, double ref_ns[REF_N],
-		       double path_ns[N_PATHS])
+		       const struct pkt_spec *ref_frame6, const char *only,
+		       double ref_ns[REF_N], double path_ns[N_PATHS])
 {
 	int drop = bpf_program__fd(ref->progs.ref_drop);
 	int look = bpf_program__fd(ref->progs.ref_lookup);
@@ -271,9 +274,11 @@ static int path_rounds(struct bench_ref *ref, struct harness *h,
 		keep_best(&ref_ns[REF_MISS], ns_once(look, ref_frame, &rv));
 		keep_best(&ref_ns[REF_TC_MISS],
 			  ns_once(look_tc, ref_frame, &rv));
-		if (ref_set(ref, ref_frame, true))
+		if (ref_set(ref, ref_frame, true) ||
+		    ref_set(ref, ref_frame6, true))
 			return -1;
 		keep_best(&ref_ns[REF_HIT], ns_once(look, ref_frame, &rv));
+		keep_best(&ref_ns[REF_HIT6], ns_once(look, ref_frame6, &rv));
 		keep_best(&ref_ns[REF_TC_HIT],
 			  ns_once(look_tc, ref_frame, &rv));
 		/* last: it writes the key the hit references find */
@@ -448,7 +453,9 @@ static void path_table(const double ref_ns[REF_N],
 	for (size_t i = 0; i < N_PATHS; i++) {
 		const struct path *p = &paths[i];
 		int r = p->egress ? (p->hit ? REF_TC_HIT : REF_TC_MISS) :
-				    (p->hit ? REF_HIT : REF_MISS);
+			!p->hit	  ? REF_MISS :
+			p->s.family == AF_INET6 ? REF_HIT6 :
+						  REF_HIT;
 		double ns = path_ns[i];
 
 		if (only && !strstr(p->name, only))
@@ -483,7 +490,7 @@ int bench_paths(const char *csv_path)
 	struct harness h = { .group = "bench" }, hnew = { .group = "bench" };
 	/* PC_BENCH_ONLY=substring: one path, e.g. under perf record */
 	const char *only = getenv("PC_BENCH_ONLY");
-	const struct pkt_spec *ref_frame = NULL;
+	const struct pkt_spec *ref_frame = NULL, *ref_frame6 = NULL;
 	double ref_ns[REF_N] = { 0 }, path_ns[N_PATHS] = { 0 };
 	struct bench_ref *ref = bench_ref__open_and_load();
 	int err = 1;
@@ -494,11 +501,20 @@ int bench_paths(const char *csv_path)
 		fprintf(stderr, "bench: loading the programs failed\n");
 		goto cleanup;
 	}
-	/* the references' frame: the first ingress path that hits its flow */
-	for (size_t i = 0; i < N_PATHS && !ref_frame; i++)
-		if (!paths[i].egress && paths[i].hit)
-			ref_frame = &paths[i].s;
-	if (path_rounds(ref, &h, &hnew, ref_frame, only, ref_ns, path_ns)) {
+	/* the references' frames: the first ingress path of each family that
+	 * hits its flow */
+	for (size_t i = 0; i < N_PATHS; i++) {
+		const struct path *p = &paths[i];
+
+		if (p->egress || !p->hit)
+			continue;
+		if (p->s.family == AF_INET && !ref_frame)
+			ref_frame = &p->s;
+		if (p->s.family == AF_INET6 && !ref_frame6)
+			ref_frame6 = &p->s;
+	}
+	if (path_rounds(ref, &h, &hnew, ref_frame, ref_frame6, only, ref_ns,
+			path_ns)) {
 		fprintf(stderr, "bench: the reference's table failed\n");
 		goto cleanup;
 	}

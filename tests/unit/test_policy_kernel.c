@@ -284,6 +284,16 @@ static int count_keys(int fd, size_t key_size)
 	return n;
 }
 
+/* Check that the host hashes hold n4 IPv4 and n6 IPv6 entries. */
+static void expect_hosts(struct harness *h, const char *name, int n4, int n6)
+{
+	int got4 = count_keys(h->m.allow_hosts4, sizeof(struct pc_allow4_key));
+	int got6 = count_keys(h->m.allow_hosts6, sizeof(struct pc_allow6_key));
+
+	check(h, name, got4 == n4 && got6 == n6,
+	      "%d / %d entries, want %d / %d", got4, got6, n4, n6);
+}
+
 /* The running slot's config flags, or 0. */
 static __u32 slot_flags(struct harness *h)
 {
@@ -315,14 +325,7 @@ static void match_hosts(struct harness *p)
 
 	check(p, "wider prefixes flagged for both families",
 	      (slot_flags(p) & both) == both, "flags %#x", slot_flags(p));
-	check(p, "host hashes hold the one-address entries",
-	      count_keys(p->m.allow_hosts4, sizeof(struct pc_allow4_key)) ==
-			      2 &&
-		      count_keys(p->m.allow_hosts6,
-				 sizeof(struct pc_allow6_key)) == 1,
-	      "%d / %d entries",
-	      count_keys(p->m.allow_hosts4, sizeof(struct pc_allow4_key)),
-	      count_keys(p->m.allow_hosts6, sizeof(struct pc_allow6_key)));
+	expect_hosts(p, "host hashes hold the one-address entries", 2, 1);
 	out(p, "a host entry wins over its covering prefix", "198.51.100.7",
 	    IPPROTO_TCP, 443, true, "host");
 	out(p, "another address of the prefix: the trie", "198.51.100.9",
@@ -343,14 +346,7 @@ static void match_hosts(struct harness *p)
 	check(p, "no prefixes: the trie is not asked",
 	      (slot_flags(p) & both) == 0, "flags %#x", slot_flags(p));
 	/* one host in each slot, the IPv6 ones cleared with their slots */
-	check(p, "reloads leave only the slots' own host entries",
-	      count_keys(p->m.allow_hosts4, sizeof(struct pc_allow4_key)) ==
-			      2 &&
-		      count_keys(p->m.allow_hosts6,
-				 sizeof(struct pc_allow6_key)) == 0,
-	      "%d / %d entries",
-	      count_keys(p->m.allow_hosts4, sizeof(struct pc_allow4_key)),
-	      count_keys(p->m.allow_hosts6, sizeof(struct pc_allow6_key)));
+	expect_hosts(p, "reloads leave only the slots' own host entries", 2, 0);
 	out(p, "after the reloads: the host passes", "198.51.100.8",
 	    IPPROTO_TCP, 81, true, "hostany");
 	out(p, "after the reloads: the old prefix is gone", "198.51.100.10",
@@ -365,14 +361,7 @@ static void default_hosts(struct harness *p)
 	      "flags %#x", slot_flags(p));
 	/* the resolvers (UDP and TCP 53); the edge seeds of the named rules
 	 * are learned addresses (dyn_allow), a hash as well */
-	check(p, "the resolvers are in the host hashes",
-	      count_keys(p->m.allow_hosts4, sizeof(struct pc_allow4_key)) ==
-			      2 &&
-		      count_keys(p->m.allow_hosts6,
-				 sizeof(struct pc_allow6_key)) == 2,
-	      "%d / %d entries",
-	      count_keys(p->m.allow_hosts4, sizeof(struct pc_allow4_key)),
-	      count_keys(p->m.allow_hosts6, sizeof(struct pc_allow6_key)));
+	expect_hosts(p, "the resolvers are in the host hashes", 2, 2);
 	out(p, "the resolver on UDP 53 passes", DNS4, IPPROTO_UDP, 53, true,
 	    "dns");
 	out(p, "an edge address on 7844 passes", EDGE4, IPPROTO_UDP, 7844, true,

@@ -23,7 +23,8 @@ CFLAGS ?= -g -O2
 CFLAGS += -Wall -Wextra -Werror -std=gnu11 $(INCLUDES)
 LDLIBS := -lbpf -lelf -lz -ljansson -lyaml -lcrypto -lpcap -lcares
 
-BPF_HDRS := $(wildcard bpf/*.h) include/portcullis.h
+ABI_HDRS := include/portcullis.h $(wildcard include/portcullis/*.h)
+BPF_HDRS := $(wildcard bpf/*.h) $(ABI_HDRS)
 SKEL := $(OUT)/portcullis.skel.h
 REF_SKEL := $(OUT)/bench_ref.skel.h
 
@@ -31,7 +32,7 @@ REF_SKEL := $(OUT)/bench_ref.skel.h
 LIB_SRCS := $(filter-out user/main.c,$(wildcard user/*.c))
 LIB_OBJS := $(patsubst user/%.c,$(OUT)/user/%.o,$(LIB_SRCS)) \
 	$(OUT)/user/default_policy.o
-USER_HDRS := $(wildcard user/*.h) include/portcullis.h $(SKEL)
+USER_HDRS := $(wildcard user/*.h) $(ABI_HDRS) $(SKEL)
 
 UNIT_SRCS := $(wildcard tests/unit/*.c)
 UNIT_BIN := $(OUT)/unit_tests
@@ -116,7 +117,7 @@ fuzz: $(OUT)/fuzz_policy
 		-print_final_stats=1 $(OUT)/fuzz-corpus
 
 format:
-	$(Q)clang-format -i bpf/*.c bpf/*.h user/*.c user/*.h include/*.h tests/unit/*.c tests/unit/*.h
+	$(Q)clang-format -i bpf/*.c bpf/*.h user/*.c user/*.h include/*.h include/portcullis/*.h tests/unit/*.c tests/unit/*.h tests/bench/*.c tests/bench/*.h
 
 clean:
 	$(Q)rm -rf $(OUT)

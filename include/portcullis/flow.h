@@ -1,0 +1,117 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * portcullis ABI, part: Flow tracking: flow keys (both families), states, values, fragments.
+ * Include portcullis.h, not this file: it holds the rules, the types and
+ * the limits every part uses.
+ */
+#ifndef PORTCULLIS_FLOW_H
+#define PORTCULLIS_FLOW_H
+
+#ifndef PORTCULLIS_H
+#error "include portcullis.h"
+#endif
+
+/*
+ * Flow key, always from the server's side: local = this host, remote = the
+ * peer. For ICMP echo, lport is the echo id and rport is 0. IPv4 addresses
+ * live in addr[0]; the rest is zero. The key of flows6, and the form both
+ * the programs and the CLI handle a flow in; an IPv4 flow is stored in
+ * flows4 under the 16-byte pc_flow4_key (pc_flow4_key_of), so its hash
+ * reads 16 bytes, not 40.
+ */
+struct pc_flow_key {
+	__u8 family; /* AF_INET or AF_INET6 */
+	__u8 proto; /* IPPROTO_* */
+	__u16 pad;
+	__be16 lport;
+	__be16 rport;
+	__be32 laddr[4];
+	__be32 raddr[4];
+};
+_Static_assert(sizeof(struct pc_flow_key) == 40, "pc_flow_key size");
+
+/* The key of flows4: pc_flow_key with 4-byte addresses. */
+struct pc_flow4_key {
+	__u8 family; /* AF_INET */
+	__u8 proto;
+	__u16 pad;
+	__be16 lport;
+	__be16 rport;
+	__be32 laddr;
+	__be32 raddr;
+};
+_Static_assert(sizeof(struct pc_flow4_key) == 16, "pc_flow4_key size");
+
+static inline void pc_flow4_key_of(const struct pc_flow_key *k,
+				   struct pc_flow4_key *k4)
+{
+	k4->family = k->family;
+	k4->proto = k->proto;
+	k4->pad = 0;
+	k4->lport = k->lport;
+	k4->rport = k->rport;
+	k4->laddr = k->laddr[0];
+	k4->raddr = k->raddr[0];
+}
+
+static inline void pc_flow_key_of4(const struct pc_flow4_key *k4,
+				   struct pc_flow_key *k)
+{
+	*k = (struct pc_flow_key){
+		.family = k4->family,
+		.proto = k4->proto,
+		.lport = k4->lport,
+		.rport = k4->rport,
+		.laddr = { k4->laddr },
+		.raddr = { k4->raddr },
+	};
+}
+
+/* Flow states; for TCP, NEW is SYN-SENT. Names: PC_FLOW_STATES. */
+#define PC_FLOW_STATES(X)                   \
+	X(PC_FS_NEW, "new")                 \
+	X(PC_FS_ESTABLISHED, "established") \
+	X(PC_FS_FIN_WAIT, "fin-wait")       \
+	X(PC_FS_CLOSED, "closed")
+#define PC_FLOW_STATE_ENUM(e, name) e,
+enum pc_flow_state { PC_FLOW_STATES(PC_FLOW_STATE_ENUM) PC_FS_MAX };
+#undef PC_FLOW_STATE_ENUM
+
+#define PC_FF_FIN_LOCAL 0x01 /* the server sent a FIN */
+#define PC_FF_FIN_REMOTE 0x02 /* the peer sent a FIN (in window) */
+#define PC_FF_ADOPTED 0x04 /* connection predates up */
+#define PC_FF_AUDIT 0x08 /* would have been dropped: audit mode let it out */
+
+struct pc_flow_val {
+	__u64 created_ns; /* CLOCK_MONOTONIC_COARSE */
+	__u64 seen_ns; /* last packet either way */
+	__u32 rule_id; /* policy rule that admitted the flow */
+	__u8 state; /* enum pc_flow_state */
+	__u8 flags; /* PC_FF_* */
+	__u16 pad;
+	__u32 local_next; /* TCP: the server's SYN seq + 1 (host order) */
+	__u32 peer_next; /* TCP: last ACK the server sent (host order) */
+};
+_Static_assert(sizeof(struct pc_flow_val) == 32, "pc_flow_val size");
+
+/*
+ * An inbound RST or FIN changes a flow only when its sequence number is
+ * within this distance of the last ACK the server sent (see docs/design.md).
+ */
+#define PC_TCP_SEQ_WINDOW (1u << 20)
+
+/* Fragments: the first fragment that passed lets the later ones in. */
+#define PC_MAX_FRAGS 8192
+#define PC_FRAG_TIMEOUT_NS (5ULL * 1000000000ULL)
+struct pc_frag_key {
+	__u8 family;
+	__u8 proto;
+	__u8 dir; /* PC_DIR_* */
+	__u8 pad;
+	__be32 id; /* IPv4 ID in the low 16 bits, or the IPv6 fragment ID */
+	__be32 saddr[4];
+	__be32 daddr[4];
+};
+_Static_assert(sizeof(struct pc_frag_key) == 40, "pc_frag_key size");
+
+#endif /* PORTCULLIS_FLOW_H */

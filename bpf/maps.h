@@ -215,8 +215,7 @@ struct {
 
 /*
  * gc: the flow collector's timer and work item (bpf/gc.h), and the packet
- * clock's
- * calibration (bpf/clock.h). Armed once at up by running pc_gc_arm, which
+ * clock's calibration (bpf/clock.h). Armed once at up by running pc_gc_arm, which
  * also writes the calibration; the callback re-arms itself, so collection
  * needs no process. Read by: every program (pc_now). Key: __u32 0. Value:
  * struct pc_gc_state.

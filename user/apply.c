@@ -102,9 +102,9 @@ struct insert_arg {
 	/* PC_CFG_ANYPORT_*: port-0 entries written; PC_CFG_PREFIXES4/6:
 	 * egress entries wider than one address written */
 	__u32 flags;
-	/* allow_ports entries of the slot (TCP, then UDP), or NULL */
+	/* allow_ports entries of the slot (TCP, then UDP) for egress entries,
+	 * whose one-address ones go to allow_hosts too; NULL for ssh.from */
 	struct pc_port_bits *ports;
-	bool egress; /* egress entries (one-address ones go to allow_hosts too) */
 };
 
 /*
@@ -114,20 +114,19 @@ struct insert_arg {
 static void port_mark(struct pc_port_bits *ports, __u8 proto, __u16 port,
 		      bool learned)
 {
+	__u32 first = port ? port / 64 : 0;
+	__u32 last = port ? port / 64 : PC_PORT_WORDS - 1;
+	__u64 bits = port ? 1ULL << (port % 64) : ~0ULL;
 	struct pc_port_bits *w;
 
 	if (proto != IPPROTO_TCP && proto != IPPROTO_UDP)
 		return;
 	w = ports + (proto == IPPROTO_UDP) * PC_PORT_WORDS;
-	for (__u32 i = port ? port / 64 : 0; i < PC_PORT_WORDS; i++) {
-		__u64 bits = port ? 1ULL << (port % 64) : ~0ULL;
-
+	for (__u32 i = first; i <= last; i++) {
 		if (learned)
 			w[i].learned |= bits;
 		else
 			w[i].listed |= bits;
-		if (port)
-			break;
 	}
 }
 
@@ -176,7 +175,7 @@ static int write_entry(const struct insert_arg *ia, int trie, int hosts,
 {
 	if (bpf_map_update_elem(trie, key, v, BPF_ANY))
 		return -1;
-	if (ia->egress && host)
+	if (ia->ports && host)
 		return bpf_map_update_elem(hosts, key, v, BPF_ANY);
 	return 0;
 }
@@ -203,7 +202,7 @@ static int insert_entry(const struct pc_prefix *pfx, __u8 proto, __u16 port,
 			.port = htons(port),
 		};
 		memcpy(&k.addr, pfx->addr, 4);
-		if (ia->egress && pfx->len < 32)
+		if (ia->ports && pfx->len < 32)
 			ia->flags |= PC_CFG_PREFIXES4;
 		err = write_entry(ia, ia->m->allow4, ia->m->allow_hosts4, &k,
 				  pfx->len == 32, &v);
@@ -215,7 +214,7 @@ static int insert_entry(const struct pc_prefix *pfx, __u8 proto, __u16 port,
 			.port = htons(port),
 		};
 		memcpy(k.addr, pfx->addr, 16);
-		if (ia->egress && pfx->len < 128)
+		if (ia->ports && pfx->len < 128)
 			ia->flags |= PC_CFG_PREFIXES6;
 		err = write_entry(ia, ia->m->allow6, ia->m->allow_hosts6, &k,
 				  pfx->len == 128, &v);
@@ -418,7 +417,7 @@ int pc_policy_apply(const struct pc_maps *m, const struct pc_policy *pol)
 		.timeout_icmp_ns = pol->timeout_icmp * 1000000000ULL,
 	};
 	struct pc_active act, next;
-	struct insert_arg ia = { .m = m, .egress = true };
+	struct insert_arg ia = { .m = m };
 	__u32 zero = 0, slot;
 
 	if (pol->n_rules >= PC_MAX_RULES)
@@ -456,7 +455,6 @@ int pc_policy_apply(const struct pc_maps *m, const struct pc_policy *pol)
 	cfg.flags = ia.flags; /* before ssh.from adds its own entries */
 	free(ia.ports);
 	ia.ports = NULL; /* ssh.from entries are ingress: no egress port */
-	ia.egress = false;
 	ia.slot = slot | PC_SLOT_SSH_FROM;
 	for (size_t i = 0; i < pol->n_ssh_from; i++)
 		if (insert_entry(&pol->ssh_from[i], IPPROTO_TCP, 0, 0, &ia))

@@ -89,16 +89,7 @@ static void range(struct harness *h)
 /* Entries in the IPv4 table (flows4): each family has a table of FLOWS. */
 static int flows4_count(struct harness *h)
 {
-	struct pc_flow4_key k, next;
-	void *prev = NULL;
-	int n = 0;
-
-	while (bpf_map_get_next_key(h->m.flows4, prev, &next) == 0) {
-		k = next;
-		prev = &k;
-		n++;
-	}
-	return n;
+	return (int)pc_flows_count_family(&h->m, AF_INET);
 }
 
 static void full(struct harness *h)

@@ -10,13 +10,23 @@
 #include "portcullis.h"
 
 #define FLOWS 64
+/* The lab policy's UDP timeout: short, so that an entry can be stamped as
+ * long idle on a host that booted a minute ago (CLOCK_MONOTONIC starts at
+ * boot: a stamp an hour back would wrap to one in the future). */
+#define LAB_UDP_TIMEOUT_S 10
+#define STR_(x) #x
+#define STR(x) STR_(x)
 
-static const char lab_policy[] = "version: 1\n"
-				 "egress:\n"
-				 "  - name: lab\n"
-				 "    to: [203.0.113.0/24, 2001:db8:ff::/48]\n"
-				 "    proto: [udp, icmp]\n"
-				 "    ports: [1000-1100]\n";
+static const char lab_policy[] =
+	"version: 1\n"
+	"timeouts:\n"
+	"  udp: " STR(
+		LAB_UDP_TIMEOUT_S) "\n"
+				   "egress:\n"
+				   "  - name: lab\n"
+				   "    to: [203.0.113.0/24, 2001:db8:ff::/48]\n"
+				   "    proto: [udp, icmp]\n"
+				   "    ports: [1000-1100]\n";
 
 static struct pkt_spec udp_out(uint16_t sport)
 {
@@ -160,7 +170,8 @@ static void gc(struct harness *h)
 	live.lport = htons(10);
 	inet_pton(AF_INET, SRV4, ahead.laddr);
 	inet_pton(AF_INET, "198.51.100.77", ahead.raddr);
-	v.created_ns = v.seen_ns = now - 3600ULL * 1000000000ULL;
+	v.created_ns = v.seen_ns =
+		now - (LAB_UDP_TIMEOUT_S + 1) * 1000000000ULL;
 	pc_flows_put(&h->m, &dead, &v, BPF_ANY);
 	dead6.family = AF_INET6;
 	inet_pton(AF_INET6, SRV6, dead6.laddr);

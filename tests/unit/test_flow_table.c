@@ -14,19 +14,15 @@
  * long idle on a host that booted a minute ago (CLOCK_MONOTONIC starts at
  * boot: a stamp an hour back would wrap to one in the future). */
 #define LAB_UDP_TIMEOUT_S 10
-#define STR_(x) #x
-#define STR(x) STR_(x)
 
-static const char lab_policy[] =
-	"version: 1\n"
-	"timeouts:\n"
-	"  udp: " STR(
-		LAB_UDP_TIMEOUT_S) "\n"
-				   "egress:\n"
-				   "  - name: lab\n"
-				   "    to: [203.0.113.0/24, 2001:db8:ff::/48]\n"
-				   "    proto: [udp, icmp]\n"
-				   "    ports: [1000-1100]\n";
+static const char lab_policy[] = "version: 1\n"
+				 "timeouts:\n"
+				 "  udp: 10\n" /* LAB_UDP_TIMEOUT_S */
+				 "egress:\n"
+				 "  - name: lab\n"
+				 "    to: [203.0.113.0/24, 2001:db8:ff::/48]\n"
+				 "    proto: [udp, icmp]\n"
+				 "    ports: [1000-1100]\n";
 
 static struct pkt_spec udp_out(uint16_t sport)
 {

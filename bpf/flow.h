@@ -42,37 +42,67 @@ static __always_inline __be16 pc_flow_rport(const struct pc_pkt *p, int egress)
 }
 
 /*
+ * A flow key in the form of its family's table: k4 (flows4) for IPv4, k6
+ * (flows6) for IPv6, so an IPv4 packet writes and hashes 16 bytes only.
+ * Both start with family, proto, lport and rport (asserted in the ABI
+ * header): those read the same through k4 whatever the family.
+ */
+union pc_fkey {
+	struct pc_flow4_key k4;
+	struct pc_flow_key k6;
+};
+
+/* Fill k for one flow, from the server's side (local, remote). */
+static __always_inline void pc_fkey_set(union pc_fkey *k, __u8 family,
+					__u8 proto, __be16 lport, __be16 rport,
+					const __be32 *laddr,
+					const __be32 *raddr)
+{
+	if (family == AF_INET6) {
+		k->k6.family = family;
+		k->k6.proto = proto;
+		k->k6.pad = 0;
+		k->k6.lport = lport;
+		k->k6.rport = rport;
+		__builtin_memcpy(k->k6.laddr, laddr, 16);
+		__builtin_memcpy(k->k6.raddr, raddr, 16);
+		return;
+	}
+	k->k4.family = family;
+	k->k4.proto = proto;
+	k->k4.pad = 0;
+	k->k4.lport = lport;
+	k->k4.rport = rport;
+	k->k4.laddr = laddr[0];
+	k->k4.raddr = raddr[0];
+}
+
+/*
  * Build the flow key for p. Returns 0, or -1 when p cannot belong to a
- * flow (a protocol or ICMP type that is not tracked).
+ * flow (a protocol or ICMP type that is not tracked). For ICMP echo the
+ * local port is the echo identifier, the remote port 0.
  */
 static __always_inline int pc_flow_key(const struct pc_pkt *p, int egress,
-				       struct pc_flow_key *k)
+				       union pc_fkey *k)
 {
-	k->family = p->family;
-	k->proto = p->l4proto;
-	k->pad = 0;
-	k->rport = pc_flow_rport(p, egress);
-	if (egress) {
-		__builtin_memcpy(k->laddr, p->saddr, 16);
-		__builtin_memcpy(k->raddr, p->daddr, 16);
-		k->lport = p->sport;
-	} else {
-		__builtin_memcpy(k->laddr, p->daddr, 16);
-		__builtin_memcpy(k->raddr, p->saddr, 16);
-		k->lport = p->dport;
-	}
+	__be16 lport = egress ? p->sport : p->dport;
+
 	switch (p->l4proto) {
 	case IPPROTO_TCP:
 	case IPPROTO_UDP:
-		return 0;
+		break;
 	case IPPROTO_ICMP:
 	case IPPROTO_ICMPV6:
 		if (!pc_is_echo(p, egress))
 			return -1;
-		k->lport = p->sport; /* echo identifier */
-		return 0;
+		lport = p->sport; /* echo identifier */
+		break;
+	default:
+		return -1;
 	}
-	return -1;
+	pc_fkey_set(k, p->family, p->l4proto, lport, pc_flow_rport(p, egress),
+		    egress ? p->saddr : p->daddr, egress ? p->daddr : p->saddr);
+	return 0;
 }
 
 static __always_inline __u64 pc_flow_timeout(const struct pc_config *cfg,
@@ -97,35 +127,30 @@ static __always_inline __u64 pc_flow_timeout(const struct pc_config *cfg,
 }
 
 /* The entry of k in its family's table (flows4 or flows6), or NULL. */
-static __always_inline struct pc_flow_val *
-pc_flow_find(const struct pc_flow_key *k)
+static __always_inline struct pc_flow_val *pc_flow_find(const union pc_fkey *k)
 {
-	struct pc_flow4_key k4;
 	struct pc_flow_val *v;
 
-	if (k->family == AF_INET6) {
-		v = bpf_map_lookup_elem(&flows6, k);
+	if (k->k4.family == AF_INET6) {
+		v = bpf_map_lookup_elem(&flows6, &k->k6);
 		pc_keep(v);
 		return v;
 	}
-	pc_flow4_key_of(k, &k4);
-	return bpf_map_lookup_elem(&flows4, &k4);
+	return bpf_map_lookup_elem(&flows4, &k->k4);
 }
 
 /* Write v as k's entry (BPF_ANY). Returns 0, or non-zero when full. */
-static __always_inline long pc_flow_put(const struct pc_flow_key *k,
+static __always_inline long pc_flow_put(const union pc_fkey *k,
 					const struct pc_flow_val *v)
 {
-	struct pc_flow4_key k4;
 	long err;
 
-	if (k->family == AF_INET6) {
-		err = bpf_map_update_elem(&flows6, k, v, BPF_ANY);
+	if (k->k4.family == AF_INET6) {
+		err = bpf_map_update_elem(&flows6, &k->k6, v, BPF_ANY);
 		pc_keep(err);
 		return err;
 	}
-	pc_flow4_key_of(k, &k4);
-	return bpf_map_update_elem(&flows4, &k4, v, BPF_ANY);
+	return bpf_map_update_elem(&flows4, &k->k4, v, BPF_ANY);
 }
 
 /*
@@ -146,14 +171,14 @@ static __always_inline int pc_flow_expired(const struct pc_config *cfg,
  * trace map learns the flow's state.
  */
 static __always_inline struct pc_flow_val *
-pc_flow_lookup(const struct pc_policy *pol, const struct pc_flow_key *k,
-	       __u64 now, struct pc_flow_val *scratch)
+pc_flow_lookup(const struct pc_policy *pol, const union pc_fkey *k, __u64 now,
+	       struct pc_flow_val *scratch)
 {
 	struct pc_flow_val *v = pc_flow_find(k);
 	struct pc_trace *t;
 	__u32 zero = 0;
 
-	if (v && pc_flow_expired(pol->cfg, v, k->proto, now))
+	if (v && pc_flow_expired(pol->cfg, v, k->k4.proto, now))
 		v = NULL;
 	if (!dry_run || !v)
 		return v;
@@ -187,7 +212,7 @@ static __always_inline void pc_rport_mark(__be16 port)
  * Returns 0, or -1 when the table is full: the flow is refused, no live
  * entry is ever evicted.
  */
-static __always_inline int pc_flow_create(const struct pc_flow_key *k,
+static __always_inline int pc_flow_create(const union pc_fkey *k,
 					  const struct pc_pkt *p, __u32 rule_id,
 					  __u8 state, __u8 flags, __u64 now)
 {
@@ -201,7 +226,7 @@ static __always_inline int pc_flow_create(const struct pc_flow_key *k,
 
 	if (dry_run)
 		return 0;
-	pc_rport_mark(k->rport);
+	pc_rport_mark(k->k4.rport);
 	if (p->l4proto == IPPROTO_TCP) {
 		v.local_next = bpf_ntohl(p->tcp_seq) + 1;
 		if (p->tcp_flags & TCP_FLAG_ACK)

@@ -117,7 +117,7 @@ static __always_inline __u32 pc_ingress_decide(void *ctx, void *data,
 					       struct pc_pkt *p, __u64 now)
 {
 	struct pc_flow_val *flow, scratch;
-	struct pc_flow_key key;
+	union pc_fkey key;
 	int ret;
 
 	ret = parse_packet(data, data_end, p);
@@ -224,7 +224,7 @@ int pc_ingress(struct xdp_md *ctx)
  * open before up). Returns the reason.
  */
 static __always_inline __u32 pc_egress_adopt(struct __sk_buff *skb,
-					     const struct pc_flow_key *k,
+					     const union pc_fkey *k,
 					     const struct pc_pkt *p, __u32 rule,
 					     __u64 now)
 {
@@ -248,7 +248,7 @@ static __always_inline __u32 pc_egress_decide(struct __sk_buff *skb,
 	void *data = (void *)(long)skb->data;
 	void *data_end = (void *)(long)skb->data_end;
 	struct pc_flow_val *flow, scratch;
-	struct pc_flow_key key;
+	union pc_fkey key;
 	int ret, tcp, keyed;
 
 	ret = parse_packet(data, data_end, p);

@@ -87,20 +87,16 @@ static __always_inline int pc_icmp_related(void *ctx,
 					   void *data_end, __u64 now)
 {
 	struct pc_inner in = {};
-	struct pc_flow_key k = {};
 	struct pc_flow_val scratch;
+	union pc_fkey k;
 
 	if (parse_icmp_inner(p->l4, data_end, p->family, &in) != PC_PARSE_OK)
 		return 0;
 	/* The quoted packet must be one the server sent. */
 	if (!pc_addr_eq(in.saddr, p->daddr))
 		return 0;
-	k.family = p->family;
-	k.proto = in.l4proto;
-	k.lport = in.sport;
-	k.rport = in.dport;
-	__builtin_memcpy(k.laddr, in.saddr, 16);
-	__builtin_memcpy(k.raddr, in.daddr, 16);
+	pc_fkey_set(&k, p->family, in.l4proto, in.sport, in.dport, in.saddr,
+		    in.daddr);
 	if (pc_flow_lookup(pol, &k, now, &scratch))
 		return 1;
 	/* The server's SSH replies have no flow: ask the socket table. */

@@ -41,6 +41,17 @@ struct pc_flow4_key {
 	__be32 raddr;
 };
 _Static_assert(sizeof(struct pc_flow4_key) == 16, "pc_flow4_key size");
+/* The two keys share their first 8 bytes (the BPF programs' union pc_fkey
+ * reads family, proto and ports through either). */
+_Static_assert(__builtin_offsetof(struct pc_flow4_key, proto) ==
+			       __builtin_offsetof(struct pc_flow_key, proto) &&
+		       __builtin_offsetof(struct pc_flow4_key, lport) ==
+			       __builtin_offsetof(struct pc_flow_key, lport) &&
+		       __builtin_offsetof(struct pc_flow4_key, rport) ==
+			       __builtin_offsetof(struct pc_flow_key, rport) &&
+		       __builtin_offsetof(struct pc_flow4_key, laddr) ==
+			       __builtin_offsetof(struct pc_flow_key, laddr),
+	       "pc_flow4_key and pc_flow_key share their head");
 
 static inline void pc_flow4_key_of(const struct pc_flow_key *k,
 				   struct pc_flow4_key *k4)

@@ -16,11 +16,20 @@
 #include "policy.h"
 #include "counters.h"
 
+/*
+ * Reasons an event may be written for: the drops, and new flows. A
+ * compile-time mask, tested first, so a passed packet of a flow leaves
+ * the log after one test.
+ */
+#define PC_LOG_MASK (PC_DROP_MASK | (1ULL << PC_R_OUT_NEW_FLOW))
+
 /* PC_EV_* for this verdict, or 0 when it is not logged. */
 static __always_inline int pc_log_kind(const struct pc_policy *pol,
 				       __u32 reason)
 {
-	if (dry_run || !pol->cfg || reason >= PC_R_MAX)
+	if (reason >= PC_R_MAX || !((PC_LOG_MASK >> reason) & 1))
+		return 0;
+	if (dry_run || !pol->cfg)
 		return 0;
 	if ((pol->cfg->flags & PC_CFG_LOG_DROPS) &&
 	    (PC_DROP_MASK >> reason) & 1)

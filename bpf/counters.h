@@ -40,9 +40,9 @@ static __always_inline int pc_finish(__u32 reason, __u32 rule_id, __u64 bytes,
 	pc_count_row(reason, bytes);
 	if (rule_id && rule_id < PC_MAX_RULES)
 		pc_count_row(PC_RULE_BASE + rule_id, bytes);
-	act = (PC_DROP_MASK >> reason) & 1 ? PC_ACT_DROP : PC_ACT_PASS;
-	if (act == PC_ACT_DROP && (audit_mask >> reason) & 1)
-		act = PC_ACT_PASS;
+	/* drop when the reason drops and audit mode does not let it pass */
+	act = (PC_DROP_MASK & ~audit_mask) >> reason & 1 ? PC_ACT_DROP :
+							   PC_ACT_PASS;
 	if (dry_run) {
 		__u32 zero = 0;
 		struct pc_trace *t = bpf_map_lookup_elem(&trace, &zero);

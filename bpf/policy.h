@@ -99,87 +99,56 @@ static __always_inline __u32 pc_allow_lookup6(const struct pc_policy *pol,
 	return v ? v->rule_id : 0;
 }
 
-/*
- * Which dyn_allow lookups p's (protocol, port) can match, from the slot's
- * dyn_pairs: bit 0 the exact port, bit 1 any port (port 0).
- */
-static __always_inline int pc_dyn_wanted(const struct pc_config *c, __u8 proto,
-					 __be16 port)
+/* The rule of a learned destination of a host name (dyn_allow) for p to
+ * port (0: any port), or 0. */
+static __always_inline __u32 pc_dyn_lookup(const struct pc_pkt *p, __be16 port,
+					   __u64 now)
 {
-	int i, want = 0;
+	struct pc_dyn_key k = {
+		.family = p->family,
+		.proto = p->l4proto,
+		.port = port,
+	};
+	struct pc_dyn_val *v;
 
-	if (c->n_dyn_pairs == PC_DYN_PAIRS_ALL)
-		return 3;
-	if (proto == IPPROTO_ICMPV6)
-		proto = IPPROTO_ICMP;
-#pragma unroll
-	for (i = 0; i < PC_MAX_DYN_PAIRS; i++) {
-		if (i >= c->n_dyn_pairs || c->dyn_pairs[i].proto != proto)
-			continue;
-		if (c->dyn_pairs[i].port == port)
-			want |= 1;
-		if (!c->dyn_pairs[i].port)
-			want |= 2;
-	}
-	return want;
-}
-
-/* The rule of a learned destination of a host name (dyn_allow), or 0. */
-static __always_inline __u32 pc_dyn_match(const struct pc_policy *pol,
-					  const struct pc_pkt *p, __be16 port,
-					  __u64 now)
-{
-	struct pc_dyn_key k = { .family = p->family, .proto = p->l4proto };
-	int want = pc_dyn_wanted(pol->cfg, p->l4proto, port);
-	struct pc_dyn_val *v = NULL;
-
-	if (!want)
-		return 0;
 	__builtin_memcpy(k.addr, p->daddr, 16);
-	if (want & 1) {
-		k.port = port;
-		v = bpf_map_lookup_elem(&dyn_allow, &k);
-	}
-	if (!v && port && (want & 2)) {
-		k.port = 0;
-		v = bpf_map_lookup_elem(&dyn_allow, &k);
-	}
+	v = bpf_map_lookup_elem(&dyn_allow, &k);
 	return v && now < v->expires_ns ? v->rule_id : 0;
 }
 
-/* May an any-port (port 0) allowlist entry of this slot match p? */
-static __always_inline int pc_anyport_wanted(const struct pc_policy *pol,
-					     const struct pc_pkt *p)
-{
-	__u32 f = pol->cfg->flags;
-
-	if (p->l4proto == IPPROTO_TCP)
-		return f & PC_CFG_ANYPORT_TCP;
-	if (p->l4proto == IPPROTO_UDP)
-		return f & PC_CFG_ANYPORT_UDP;
-	return 1;
-}
-
+/* Which kinds of rule of the slot may match p's destination port. */
 #define PC_NAMED_LISTED 1 /* a rule with listed addresses names the port */
 #define PC_NAMED_LEARNED 2 /* a host-name rule names it */
+#define PC_NAMED_LISTED_ANY 4 /* a listed-address rule allows any port */
+#define PC_NAMED_LEARNED_ANY 8 /* a host-name rule allows any port */
 
 /*
- * Which kinds of rule of the slot name p's destination port: PC_NAMED_*
- * bits (both for ICMP, whose rules carry no port).
+ * PC_NAMED_* bits for p: the exact port from allow_ports, any port from
+ * the slot's flags. ICMP rules carry no port: both kinds are looked up at
+ * port 0.
  */
 static __always_inline int pc_port_named(const struct pc_policy *pol,
 					 const struct pc_pkt *p)
 {
-	__u32 port = bpf_ntohs(p->dport), word;
+	__u32 port = bpf_ntohs(p->dport), f = pol->cfg->flags, word;
 	struct pc_port_bits *b;
+	int named;
 
-	if (p->l4proto != IPPROTO_TCP && p->l4proto != IPPROTO_UDP)
+	if (p->l4proto == IPPROTO_TCP)
+		named = (f & PC_CFG_ANYPORT_TCP ? PC_NAMED_LISTED_ANY : 0) |
+			(f & PC_CFG_NAMES_ANYPORT_TCP ? PC_NAMED_LEARNED_ANY :
+							0);
+	else if (p->l4proto == IPPROTO_UDP)
+		named = (f & PC_CFG_ANYPORT_UDP ? PC_NAMED_LISTED_ANY : 0) |
+			(f & PC_CFG_NAMES_ANYPORT_UDP ? PC_NAMED_LEARNED_ANY :
+							0);
+	else
 		return PC_NAMED_LISTED | PC_NAMED_LEARNED;
 	word = pc_port_word(pol->slot, p->l4proto == IPPROTO_UDP, port);
 	b = bpf_map_lookup_elem(&allow_ports, &word);
 	if (!b)
-		return 0;
-	return ((b->listed >> (port % 64)) & 1 ? PC_NAMED_LISTED : 0) |
+		return named;
+	return named | ((b->listed >> (port % 64)) & 1 ? PC_NAMED_LISTED : 0) |
 	       ((b->learned >> (port % 64)) & 1 ? PC_NAMED_LEARNED : 0);
 }
 
@@ -188,27 +157,17 @@ static __always_inline __u32 pc_allow_listed(const struct pc_policy *pol,
 					     const struct pc_pkt *p,
 					     __be16 port)
 {
-	__u32 rule;
-
-	if (p->family == AF_INET) {
-		rule = pc_allow_lookup4(pol, p, port);
-		if (!rule && port && pc_anyport_wanted(pol, p))
-			rule = pc_allow_lookup4(pol, p, 0);
-	} else {
-		rule = pc_allow_lookup6(pol, p, port);
-		if (!rule && port && pc_anyport_wanted(pol, p))
-			rule = pc_allow_lookup6(pol, p, 0);
-	}
-	return rule;
+	if (p->family == AF_INET)
+		return pc_allow_lookup4(pol, p, port);
+	return pc_allow_lookup6(pol, p, port);
 }
 
 /*
  * The rule that allows a new flow to p's destination, or 0: the static
  * allowlist first, then the addresses learned for host names, each only
- * when a rule of its kind names the port (allow_ports): a port no rule
- * names needs no lookup at all. A rule for a specific destination port
- * wins over an any-port rule, which is looked up only when the slot has
- * one (PC_CFG_ANYPORT_*). ICMP rules carry no port.
+ * when a rule of its kind names the port or allows any port (pc_port_named):
+ * a port no rule names needs no lookup at all. A rule for the destination
+ * port wins over an any-port rule of the same kind.
  */
 static __always_inline __u32 pc_allow_match(const struct pc_policy *pol,
 					    const struct pc_pkt *p, __u64 now)
@@ -221,8 +180,12 @@ static __always_inline __u32 pc_allow_match(const struct pc_policy *pol,
 		port = 0;
 	if (named & PC_NAMED_LISTED)
 		rule = pc_allow_listed(pol, p, port);
+	if (!rule && port && (named & PC_NAMED_LISTED_ANY))
+		rule = pc_allow_listed(pol, p, 0);
 	if (!rule && (named & PC_NAMED_LEARNED))
-		rule = pc_dyn_match(pol, p, port, now);
+		rule = pc_dyn_lookup(p, port, now);
+	if (!rule && port && (named & PC_NAMED_LEARNED_ANY))
+		rule = pc_dyn_lookup(p, 0, now);
 	return rule;
 }
 

@@ -99,8 +99,9 @@ int pc_policy_count_entries(const struct pc_policy *pol, size_t *n4, size_t *n6)
 struct insert_arg {
 	const struct pc_maps *m;
 	__u8 slot;
-	/* PC_CFG_ANYPORT_*: port-0 entries written; PC_CFG_PREFIXES4/6:
-	 * egress entries wider than one address written */
+	/* PC_CFG_ANYPORT_* and PC_CFG_NAMES_ANYPORT_*: port-0 entries or
+	 * host-name rules for any port; PC_CFG_PREFIXES4/6: egress entries
+	 * wider than one address written */
 	__u32 flags;
 	/* allow_ports entries of the slot (TCP, then UDP) for egress entries,
 	 * whose one-address ones go to allow_hosts too; NULL for ssh.from */
@@ -108,26 +109,31 @@ struct insert_arg {
 };
 
 /*
- * Mark a (protocol, port) a rule names in ports, in the bitmap of listed
- * addresses or of host names (learned); port 0 (any): all ports.
+ * Mark a (protocol, port) a rule names: an exact port in ia's bitmap of
+ * listed addresses or of host names (learned), port 0 (any) as the slot
+ * flag of its protocol and kind.
  */
-static void port_mark(struct pc_port_bits *ports, __u8 proto, __u16 port,
+static void port_mark(struct insert_arg *ia, __u8 proto, __u16 port,
 		      bool learned)
 {
-	__u32 first = port ? port / 64 : 0;
-	__u32 last = port ? port / 64 : PC_PORT_WORDS - 1;
-	__u64 bits = port ? 1ULL << (port % 64) : ~0ULL;
+	static const __u32 any[2][2] = {
+		{ PC_CFG_ANYPORT_TCP, PC_CFG_ANYPORT_UDP },
+		{ PC_CFG_NAMES_ANYPORT_TCP, PC_CFG_NAMES_ANYPORT_UDP },
+	};
+	int udp = proto == IPPROTO_UDP;
 	struct pc_port_bits *w;
 
-	if (proto != IPPROTO_TCP && proto != IPPROTO_UDP)
+	if (proto != IPPROTO_TCP && !udp)
 		return;
-	w = ports + (proto == IPPROTO_UDP) * PC_PORT_WORDS;
-	for (__u32 i = first; i <= last; i++) {
-		if (learned)
-			w[i].learned |= bits;
-		else
-			w[i].listed |= bits;
+	if (!port) {
+		ia->flags |= any[learned][udp];
+		return;
 	}
+	w = &ia->ports[udp * PC_PORT_WORDS + port / 64];
+	if (learned)
+		w->learned |= 1ULL << (port % 64);
+	else
+		w->listed |= 1ULL << (port % 64);
 }
 
 /* Call fn for each (protocol, port) pair of the enabled host-name rules. */
@@ -147,21 +153,20 @@ static void each_host_pair(const struct pc_policy *pol,
 	}
 }
 
-static void port_mark_pair(__u8 proto, __be16 port, void *ports)
+static void port_mark_pair(__u8 proto, __be16 port, void *ia)
 {
-	port_mark(ports, proto, ntohs(port), true);
+	port_mark(ia, proto, ntohs(port), true);
 }
 
 /* The ports of the slot's host-name rules, then all words of the slot. */
-static int write_ports(const struct pc_maps *m, const struct pc_policy *pol,
-		       __u8 slot, struct pc_port_bits *ports)
+static int write_ports(struct insert_arg *ia, const struct pc_policy *pol)
 {
-	each_host_pair(pol, port_mark_pair, ports);
+	each_host_pair(pol, port_mark_pair, ia);
 	for (__u32 i = 0; i < 2 * PC_PORT_WORDS; i++) {
-		__u32 key = pc_port_word(slot, i >= PC_PORT_WORDS,
+		__u32 key = pc_port_word(ia->slot, i >= PC_PORT_WORDS,
 					 (i % PC_PORT_WORDS) * 64);
 
-		if (bpf_map_update_elem(m->allow_ports, &key, &ports[i],
+		if (bpf_map_update_elem(ia->m->allow_ports, &key, &ia->ports[i],
 					BPF_ANY))
 			return -1;
 	}
@@ -188,11 +193,7 @@ static int insert_entry(const struct pc_prefix *pfx, __u8 proto, __u16 port,
 	int err;
 
 	if (ia->ports)
-		port_mark(ia->ports, proto, port, false);
-	if (!port && proto == IPPROTO_TCP)
-		ia->flags |= PC_CFG_ANYPORT_TCP;
-	if (!port && proto == IPPROTO_UDP)
-		ia->flags |= PC_CFG_ANYPORT_UDP;
+		port_mark(ia, proto, port, false);
 
 	if (pfx->family == AF_INET) {
 		struct pc_allow4_key k = {
@@ -376,36 +377,6 @@ int pc_info_record_policy(const struct pc_maps *m, const char *path,
 	return bpf_map_update_elem(m->info, &zero, &info, BPF_ANY);
 }
 
-/* Add a (protocol, port) pair to cfg's dyn_pairs once; more than
- * PC_MAX_DYN_PAIRS make it PC_DYN_PAIRS_ALL. */
-static void dyn_pair_add(__u8 proto, __be16 port, void *arg)
-{
-	struct pc_config *cfg = arg;
-	__u32 j, n = cfg->n_dyn_pairs;
-
-	if (n == PC_DYN_PAIRS_ALL)
-		return;
-	for (j = 0; j < n; j++)
-		if (cfg->dyn_pairs[j].proto == proto &&
-		    cfg->dyn_pairs[j].port == port)
-			return;
-	if (n == PC_MAX_DYN_PAIRS) {
-		cfg->n_dyn_pairs = PC_DYN_PAIRS_ALL;
-		return;
-	}
-	cfg->dyn_pairs[n].proto = proto;
-	cfg->dyn_pairs[n].port = port;
-	cfg->n_dyn_pairs = n + 1;
-}
-
-/* The (protocol, port) pairs of the enabled host-name rules (see
- * struct pc_dyn_pair), each once. */
-static void dyn_pairs(const struct pc_policy *pol, struct pc_config *cfg)
-{
-	cfg->n_dyn_pairs = 0;
-	each_host_pair(pol, dyn_pair_add, cfg);
-}
-
 int pc_policy_apply(const struct pc_maps *m, const struct pc_policy *pol)
 {
 	struct pc_config cfg = {
@@ -450,7 +421,7 @@ int pc_policy_apply(const struct pc_maps *m, const struct pc_policy *pol)
 				     insert_entry, &ia))
 			goto fail;
 	}
-	if (write_ports(m, pol, slot, ia.ports))
+	if (write_ports(&ia, pol))
 		goto fail;
 	cfg.flags = ia.flags; /* before ssh.from adds its own entries */
 	free(ia.ports);
@@ -472,7 +443,6 @@ int pc_policy_apply(const struct pc_maps *m, const struct pc_policy *pol)
 	cfg.audit_mask = pol->audit_mask;
 	for (size_t i = 0; i < pol->n_ssh_ports; i++)
 		cfg.ssh_ports[i] = htons(pol->ssh_ports[i]);
-	dyn_pairs(pol, &cfg);
 	if (bpf_map_update_elem(m->policy_cfg, &slot, &cfg, BPF_ANY))
 		goto fail;
 

@@ -55,8 +55,9 @@ _Static_assert(sizeof(struct pc_allow_val) == 8, "pc_allow_val size");
 #define PC_CFG_DHCP_CLIENT 0x4 /* UDP 68 <-> 67 */
 #define PC_CFG_LOG_DROPS 0x8 /* report drops through the ring buffer */
 #define PC_CFG_LOG_FLOWS 0x10 /* report new egress flows too */
-/* Some allowlist entry of this slot has port 0 (any port) for TCP/UDP:
- * egress looks that up after the exact port misses, and only then. */
+/* Some listed-address entry of this slot has port 0 (any port) for
+ * TCP/UDP: egress looks that up after the exact port misses, and only
+ * then (allow_ports holds the exact ports only). */
 #define PC_CFG_ANYPORT_TCP 0x20
 #define PC_CFG_ANYPORT_UDP 0x40
 /* The slot's egress allowlist has IPv4 (IPv6) entries wider than one
@@ -64,22 +65,12 @@ _Static_assert(sizeof(struct pc_allow_val) == 8, "pc_allow_val size");
  * LPM trie. */
 #define PC_CFG_PREFIXES4 0x80
 #define PC_CFG_PREFIXES6 0x100
+/* The same as PC_CFG_ANYPORT_* for host-name rules: the addresses learned
+ * for them (dyn_allow) are looked up at port 0 too. */
+#define PC_CFG_NAMES_ANYPORT_TCP 0x200
+#define PC_CFG_NAMES_ANYPORT_UDP 0x400
 
 /* Policy scalars, one per slot in the "policy_cfg" array map. */
-/*
- * A (protocol, port) pair some host-name rule opens (port 0: any port;
- * IPPROTO_ICMP stands for ICMPv6 too). Egress looks up the learned
- * addresses (dyn_allow) only for a packet whose pair is listed, so a
- * packet to any other port costs no hash lookup there.
- */
-#define PC_MAX_DYN_PAIRS 8
-#define PC_DYN_PAIRS_ALL 0xffffffffu /* too many to list: always look */
-struct pc_dyn_pair {
-	__u8 proto;
-	__u8 pad;
-	__be16 port;
-};
-
 struct pc_config {
 	__be16 ssh_ports[PC_MAX_SSH_PORTS]; /* 0 = unused */
 	__u32 flags; /* PC_CFG_* */
@@ -94,11 +85,8 @@ struct pc_config {
 	__u64 timeout_tcp_close_ns;
 	__u64 timeout_udp_ns;
 	__u64 timeout_icmp_ns;
-	__u32 n_dyn_pairs; /* entries in dyn_pairs, or PC_DYN_PAIRS_ALL */
-	__u32 pad;
-	struct pc_dyn_pair dyn_pairs[PC_MAX_DYN_PAIRS];
 };
-_Static_assert(sizeof(struct pc_config) == 128, "pc_config size");
+_Static_assert(sizeof(struct pc_config) == 88, "pc_config size");
 
 /* SSH rate limit state per source (IPv6 by /64). GCRA: one timestamp. */
 struct pc_ssh_rl_key {
@@ -139,8 +127,9 @@ _Static_assert(sizeof(struct pc_active) == 8, "pc_active size");
 /*
  * allow_ports: per policy slot and protocol (TCP, UDP), a bit for every
  * destination port some egress rule of the slot names, so a new flow to any
- * other port is refused without an allowlist lookup; a rule for any port
- * sets all bits of its protocol. Two bitmaps: ports of listed addresses
+ * other port is refused without an allowlist lookup. Exact ports only: a
+ * rule for any port sets PC_CFG_ANYPORT_* or PC_CFG_NAMES_ANYPORT_* in
+ * the slot's flags instead. Two bitmaps: ports of listed addresses
  * (the static allowlist) and ports of host names (their learned addresses,
  * dyn_allow), so a port only names use skips the static lookups, and the
  * other way round. A set bit only means "look it up": every port a rule

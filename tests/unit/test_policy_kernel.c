@@ -209,8 +209,62 @@ static void out(struct harness *h, const char *name, const char *dst, int proto,
 	       pass ? PC_R_OUT_NEW_FLOW : PC_R_OUT_DEFAULT_DROP, rule);
 }
 
+/* The running slot's config flags, or 0. */
+static __u32 slot_flags(struct harness *h)
+{
+	struct pc_active act;
+	struct pc_config cfg;
+	__u32 zero = 0;
+
+	if (bpf_map_lookup_elem(h->m.active, &zero, &act) ||
+	    bpf_map_lookup_elem(h->m.policy_cfg, &act.slot, &cfg))
+		return 0;
+	return cfg.flags;
+}
+
+/* The running slot's allow_ports bits of a TCP or UDP port, or 0. */
+static struct pc_port_bits port_bits(struct harness *h, int udp, __u16 port)
+{
+	struct pc_port_bits b = {};
+	struct pc_active act;
+	__u32 zero = 0, word;
+
+	if (bpf_map_lookup_elem(h->m.active, &zero, &act))
+		return b;
+	word = pc_port_word(act.slot, udp, port);
+	if (bpf_map_lookup_elem(h->m.allow_ports, &word, &b))
+		memset(&b, 0, sizeof(b));
+	b.listed = (b.listed >> (port % 64)) & 1;
+	b.learned = (b.learned >> (port % 64)) & 1;
+	return b;
+}
+
+/*
+ * Exact ports are bits of allow_ports; rules for any port are slot flags
+ * per protocol and kind, so an any-port rule sets no bit of other ports.
+ */
+static void match_marks(struct harness *p)
+{
+	__u32 f = slot_flags(p);
+	__u32 want = PC_CFG_ANYPORT_UDP | PC_CFG_NAMES_ANYPORT_UDP;
+	__u32 any = want | PC_CFG_ANYPORT_TCP | PC_CFG_NAMES_ANYPORT_TCP;
+
+	check(p, "any-port flags: UDP listed and UDP names only",
+	      (f & any) == want, "flags %#x", f);
+	check(p, "exact listed port has its listed bit",
+	      port_bits(p, 0, 443).listed && !port_bits(p, 0, 443).learned,
+	      "TCP 443 bits wrong");
+	check(p, "exact host-name port has its learned bit",
+	      port_bits(p, 0, 8443).learned && !port_bits(p, 0, 8443).listed,
+	      "TCP 8443 bits wrong");
+	check(p, "an any-port rule marks no port bit",
+	      !port_bits(p, 1, 5353).listed && !port_bits(p, 1, 5353).learned,
+	      "UDP 5353 has a bit");
+}
+
 static void match_kinds(struct harness *p)
 {
+	match_marks(p);
 	out(p, "exact port passes", "198.51.100.5", IPPROTO_TCP, 443, true,
 	    "exact");
 	out(p, "other port of an exact rule drops", "198.51.100.5", IPPROTO_TCP,
@@ -235,7 +289,7 @@ static void match_kinds(struct harness *p)
 	    0, true, "named_ping");
 }
 
-/* More (protocol, port) pairs than the slot lists: every packet looks. */
+/* Many host-name ports: each has its own bit, the first as the last. */
 static const char many_pairs[] =
 	"version: 1\n"
 	"egress:\n"
@@ -292,19 +346,6 @@ static void expect_hosts(struct harness *h, const char *name, int n4, int n6)
 
 	check(h, name, got4 == n4 && got6 == n6,
 	      "%d / %d entries, want %d / %d", got4, got6, n4, n6);
-}
-
-/* The running slot's config flags, or 0. */
-static __u32 slot_flags(struct harness *h)
-{
-	struct pc_active act;
-	struct pc_config cfg;
-	__u32 zero = 0;
-
-	if (bpf_map_lookup_elem(h->m.active, &zero, &act) ||
-	    bpf_map_lookup_elem(h->m.policy_cfg, &act.slot, &cfg))
-		return 0;
-	return cfg.flags;
 }
 
 static void apply_yaml(struct harness *h, const char *yaml)

@@ -283,7 +283,7 @@ static __always_inline __u32 pc_egress_decide(struct __sk_buff *skb,
 			return PC_R_OUT_ESTABLISHED;
 		}
 	}
-	if (tcp && pc_is_ssh_port(pol, p->sport) && !pc_tcp_is_syn(p))
+	if (tcp && !pc_tcp_is_syn(p) && pc_is_ssh_port(pol, p->sport))
 		return PC_R_OUT_SSH_REPLY;
 	if ((pol->cfg->flags & PC_CFG_ICMP_ECHO_IN) && pc_is_echo(p, 0))
 		return PC_R_OUT_ICMP_ECHO_REPLY;

@@ -58,21 +58,16 @@ static __always_inline void pc_fkey_set(union pc_fkey *k, __u8 family,
 					const __be32 *laddr,
 					const __be32 *raddr)
 {
-	if (family == AF_INET6) {
-		k->k6.family = family;
-		k->k6.proto = proto;
-		k->k6.pad = 0;
-		k->k6.lport = lport;
-		k->k6.rport = rport;
-		__builtin_memcpy(k->k6.laddr, laddr, 16);
-		__builtin_memcpy(k->k6.raddr, raddr, 16);
-		return;
-	}
-	k->k4.family = family;
+	k->k4.family = family; /* the shared head, for both forms */
 	k->k4.proto = proto;
 	k->k4.pad = 0;
 	k->k4.lport = lport;
 	k->k4.rport = rport;
+	if (family == AF_INET6) {
+		__builtin_memcpy(k->k6.laddr, laddr, 16);
+		__builtin_memcpy(k->k6.raddr, raddr, 16);
+		return;
+	}
 	k->k4.laddr = laddr[0];
 	k->k4.raddr = raddr[0];
 }

@@ -131,20 +131,14 @@ static __always_inline int pc_port_named(const struct pc_policy *pol,
 					 const struct pc_pkt *p)
 {
 	__u32 port = bpf_ntohs(p->dport), f = pol->cfg->flags, word;
+	int udp = p->l4proto == IPPROTO_UDP, named;
 	struct pc_port_bits *b;
-	int named;
 
-	if (p->l4proto == IPPROTO_TCP)
-		named = (f & PC_CFG_ANYPORT_TCP ? PC_NAMED_LISTED_ANY : 0) |
-			(f & PC_CFG_NAMES_ANYPORT_TCP ? PC_NAMED_LEARNED_ANY :
-							0);
-	else if (p->l4proto == IPPROTO_UDP)
-		named = (f & PC_CFG_ANYPORT_UDP ? PC_NAMED_LISTED_ANY : 0) |
-			(f & PC_CFG_NAMES_ANYPORT_UDP ? PC_NAMED_LEARNED_ANY :
-							0);
-	else
+	if (!udp && p->l4proto != IPPROTO_TCP)
 		return PC_NAMED_LISTED | PC_NAMED_LEARNED;
-	word = pc_port_word(pol->slot, p->l4proto == IPPROTO_UDP, port);
+	named = (f & pc_anyport_flag(udp, 0) ? PC_NAMED_LISTED_ANY : 0) |
+		(f & pc_anyport_flag(udp, 1) ? PC_NAMED_LEARNED_ANY : 0);
+	word = pc_port_word(pol->slot, udp, port);
 	b = bpf_map_lookup_elem(&allow_ports, &word);
 	if (!b)
 		return named;

@@ -116,17 +116,13 @@ struct insert_arg {
 static void port_mark(struct insert_arg *ia, __u8 proto, __u16 port,
 		      bool learned)
 {
-	static const __u32 any[2][2] = {
-		{ PC_CFG_ANYPORT_TCP, PC_CFG_ANYPORT_UDP },
-		{ PC_CFG_NAMES_ANYPORT_TCP, PC_CFG_NAMES_ANYPORT_UDP },
-	};
 	int udp = proto == IPPROTO_UDP;
 	struct pc_port_bits *w;
 
 	if (proto != IPPROTO_TCP && !udp)
 		return;
 	if (!port) {
-		ia->flags |= any[learned][udp];
+		ia->flags |= pc_anyport_flag(udp, learned);
 		return;
 	}
 	w = &ia->ports[udp * PC_PORT_WORDS + port / 64];
@@ -136,10 +132,8 @@ static void port_mark(struct insert_arg *ia, __u8 proto, __u16 port,
 		w->listed |= 1ULL << (port % 64);
 }
 
-/* Call fn for each (protocol, port) pair of the enabled host-name rules. */
-static void each_host_pair(const struct pc_policy *pol,
-			   void (*fn)(__u8 proto, __be16 port, void *arg),
-			   void *arg)
+/* The ports of the slot's host-name rules, then all words of the slot. */
+static int write_ports(struct insert_arg *ia, const struct pc_policy *pol)
 {
 	for (size_t i = 0; i < pol->n_rules; i++) {
 		const struct pc_rule *r = &pol->rules[i];
@@ -149,19 +143,8 @@ static void each_host_pair(const struct pc_policy *pol,
 			continue;
 		pc_rule_pairs(r, &v);
 		for (int p = 0; p < v.n_ports; p++)
-			fn(v.proto[p], v.port[p], arg);
+			port_mark(ia, v.proto[p], ntohs(v.port[p]), true);
 	}
-}
-
-static void port_mark_pair(__u8 proto, __be16 port, void *ia)
-{
-	port_mark(ia, proto, ntohs(port), true);
-}
-
-/* The ports of the slot's host-name rules, then all words of the slot. */
-static int write_ports(struct insert_arg *ia, const struct pc_policy *pol)
-{
-	each_host_pair(pol, port_mark_pair, ia);
 	for (__u32 i = 0; i < 2 * PC_PORT_WORDS; i++) {
 		__u32 key = pc_port_word(ia->slot, i >= PC_PORT_WORDS,
 					 (i % PC_PORT_WORDS) * 64);

@@ -70,6 +70,16 @@ _Static_assert(sizeof(struct pc_allow_val) == 8, "pc_allow_val size");
 #define PC_CFG_NAMES_ANYPORT_TCP 0x200
 #define PC_CFG_NAMES_ANYPORT_UDP 0x400
 
+/* The slot flag of an any-port rule: TCP or UDP, listed addresses or
+ * host names. Written by the loader, tested by egress. */
+static inline __u32 pc_anyport_flag(int udp, int names)
+{
+	if (names)
+		return udp ? PC_CFG_NAMES_ANYPORT_UDP :
+			     PC_CFG_NAMES_ANYPORT_TCP;
+	return udp ? PC_CFG_ANYPORT_UDP : PC_CFG_ANYPORT_TCP;
+}
+
 /* Policy scalars, one per slot in the "policy_cfg" array map. */
 struct pc_config {
 	__be16 ssh_ports[PC_MAX_SSH_PORTS]; /* 0 = unused */

@@ -250,18 +250,17 @@ static void match_marks(struct harness *p)
 	__u32 f = slot_flags(p);
 	__u32 want = PC_CFG_ANYPORT_UDP | PC_CFG_NAMES_ANYPORT_UDP;
 	__u32 any = want | PC_CFG_ANYPORT_TCP | PC_CFG_NAMES_ANYPORT_TCP;
+	int tcp443 = port_marks(p, 0, 443), tcp8443 = port_marks(p, 0, 8443);
+	int udp5353 = port_marks(p, 1, 5353);
 
 	check(p, "any-port flags: UDP listed and UDP names only",
 	      (f & any) == want, "flags %#x", f);
-	check(p, "exact listed port has its listed bit",
-	      port_marks(p, 0, 443) == MARK_LISTED, "TCP 443 marks %d",
-	      port_marks(p, 0, 443));
+	check(p, "exact listed port has its listed bit", tcp443 == MARK_LISTED,
+	      "TCP 443 marks %d", tcp443);
 	check(p, "exact host-name port has its learned bit",
-	      port_marks(p, 0, 8443) == MARK_LEARNED, "TCP 8443 marks %d",
-	      port_marks(p, 0, 8443));
-	check(p, "an any-port rule marks no port bit",
-	      port_marks(p, 1, 5353) == 0, "UDP 5353 marks %d",
-	      port_marks(p, 1, 5353));
+	      tcp8443 == MARK_LEARNED, "TCP 8443 marks %d", tcp8443);
+	check(p, "an any-port rule marks no port bit", udp5353 == 0,
+	      "UDP 5353 marks %d", udp5353);
 }
 
 static void match_kinds(struct harness *p)

@@ -202,6 +202,24 @@ static __always_inline void pc_rport_mark(__be16 port)
 		__sync_fetch_and_or(bits, bit);
 }
 
+extern __s64 bpf_map_sum_elem_count(const struct bpf_map *map) __ksym;
+
+/*
+ * The dry run (trace) inserts nothing, so it asks what the insert would
+ * do: refused when k has no entry and the table holds max_entries (an
+ * existing entry, even an expired one, is replaced in place).
+ */
+static __always_inline int pc_flow_would_refuse(const union pc_fkey *k)
+{
+	struct bpf_map *m = (struct bpf_map *)&flows4;
+
+	if (k->k4.family == AF_INET6)
+		m = (struct bpf_map *)&flows6;
+	if (pc_flow_find(k))
+		return 0;
+	return bpf_map_sum_elem_count(m) >= m->max_entries;
+}
+
 /*
  * Create (or, over an expired or closed entry, recreate) the flow for k.
  * Returns 0, or -1 when the table is full: the flow is refused, no live
@@ -220,7 +238,7 @@ static __always_inline int pc_flow_create(const union pc_fkey *k,
 	};
 
 	if (dry_run)
-		return 0;
+		return pc_flow_would_refuse(k) ? -1 : 0;
 	pc_rport_mark(k->k4.rport);
 	if (p->l4proto == IPPROTO_TCP) {
 		v.local_next = bpf_ntohl(p->tcp_seq) + 1;

@@ -426,13 +426,13 @@ static int cold_table(struct bench_ref *ref, struct harness *h, FILE *csv)
 		       best[i][0], best[i][1] - best[i][0],
 		       best[i][1] / best[i][0]);
 		if (csv)
-			fprintf(csv, "%s,%.1f,,%.3f,%s\n", c->name, best[i][1],
-				best[i][1] / best[i][0], r);
+			fprintf(csv, "\"%s\",%.1f,,%.3f,\"%s\"\n", c->name,
+				best[i][1], best[i][1] / best[i][0], r);
 	}
 	return 0;
 }
 
-/* Print the path table and write it to csv. */
+/* Print the path table and write it to csv (names quoted: commas). */
 static void path_table(const double ref_ns[REF_N],
 		       const double path_ns[N_PATHS], const char *only,
 		       FILE *csv)
@@ -447,7 +447,7 @@ static void path_table(const double ref_ns[REF_N],
 		printf("%-36s %8.1f %8.2f %9s\n", ref_names[r], ref_ns[r],
 		       ref_ns[r] / ref_ns[REF_DROP], "-");
 		if (csv)
-			fprintf(csv, "%s,%.1f,%.3f,,\n", ref_names[r],
+			fprintf(csv, "\"%s\",%.1f,%.3f,,\n", ref_names[r],
 				ref_ns[r], ref_ns[r] / ref_ns[REF_DROP]);
 	}
 	for (size_t i = 0; i < N_PATHS; i++) {
@@ -468,8 +468,8 @@ static void path_table(const double ref_ns[REF_N],
 		printf("%-36s %8.1f %8.2f %9.2f  %s\n", p->name, ns,
 		       ns / ref_ns[REF_DROP], ns / ref_ns[r], ref_names[r] + 5);
 		if (csv)
-			fprintf(csv, "%s,%.1f,%.3f,%.3f,%s\n", p->name, ns,
-				ns / ref_ns[REF_DROP], ns / ref_ns[r],
+			fprintf(csv, "\"%s\",%.1f,%.3f,%.3f,\"%s\"\n", p->name,
+				ns, ns / ref_ns[REF_DROP], ns / ref_ns[r],
 				ref_names[r] + 5);
 		if (!p->new_flow)
 			continue;
@@ -478,8 +478,8 @@ static void path_table(const double ref_ns[REF_N],
 		       ns / ref_ns[REF_TC_INSERT],
 		       ref_names[REF_TC_INSERT] + 5);
 		if (csv)
-			fprintf(csv, "%s,%.1f,%.3f,%.3f,%s\n", p->name, ns,
-				ns / ref_ns[REF_DROP],
+			fprintf(csv, "\"%s\",%.1f,%.3f,%.3f,\"%s\"\n", p->name,
+				ns, ns / ref_ns[REF_DROP],
 				ns / ref_ns[REF_TC_INSERT],
 				ref_names[REF_TC_INSERT] + 5);
 	}

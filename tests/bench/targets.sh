@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# scripts/bench-targets on the CSVs of a real bench run (tests/bench/fixtures,
+# trimmed from the run of docs/performance.md): each target judged as the
+# numbers say, a missing CSV "not measured", no CSV at all an error.
+set -u
+. "$(dirname "$0")/../lib.sh"
+trap 'rm -rf "$PC_TMP"' EXIT
+
+TARGETS="$PC_ROOT/scripts/bench-targets"
+FIX="$PC_ROOT/tests/bench/fixtures"
+RUN="$PC_TMP/run"
+
+# met TARGET: the MET column of that row of targets.csv (yes, NO, -)
+met() {
+	python3 - "$RUN/targets.csv" "$1" <<'EOP'
+import csv, sys
+for r in csv.DictReader(open(sys.argv[1])):
+    if r["target"] == sys.argv[2]:
+        print(r["met"])
+        break
+else:
+    print("absent")
+EOP
+}
+
+# measured TARGET: the MEASURED column of that row
+measured() {
+	python3 - "$RUN/targets.csv" "$1" <<'EOP'
+import csv, sys
+for r in csv.DictReader(open(sys.argv[1])):
+    if r["target"] == sys.argv[2]:
+        print(r["measured"])
+EOP
+}
+
+fresh() {
+	rm -rf "$RUN"
+	mkdir -p "$RUN"
+	cp "$FIX"/*.csv "$RUN"/
+}
+
+fresh
+"$TARGETS" "$RUN" >"$PC_TMP/table" 2>&1
+expect_eq "targets: exit 0 on a run that misses some" "$?" 0
+check "targets: the table ends with the count" \
+	grep -qE '^targets met: [0-9]+ of [0-9]+$' "$PC_TMP/table"
+expect_eq "targets: a path name with a comma is read whole" \
+	"$(measured 'each verdict path <= 1.3x parse + one lookup')" "8 of 13"
+expect_eq "targets: established in at 1.36x misses 1.3x" \
+	"$(met 'in: established (flow hit)')" NO
+expect_eq "targets: established IPv6 at 1.26x meets 1.3x" \
+	"$(met 'in: established IPv6')" yes
+expect_eq "targets: the insert reference is context, not judged" \
+	"$(met 'out: new flow allowed x parse + lookup + insert')" -
+expect_eq "targets: cold flood 7.5x iptables-legacy misses 8x" \
+	"$(met 'flood (cold): portcullis x iptables-legacy')" NO
+expect_eq "targets: warm flood vs iptables-legacy meets 8x" \
+	"$(met 'flood (warm): portcullis x iptables-legacy')" yes
+expect_eq "targets: cold flood 6.9x nftables meets 5x" \
+	"$(met 'flood (cold): portcullis x nftables')" yes
+expect_eq "targets: an arm with no rows is not judged" \
+	"$(met 'flood (cold): portcullis x iptables-nft')" absent
+expect_eq "targets: flow table 0 after the floods" \
+	"$(met 'flow table after every flood')" yes
+expect_eq "targets: iperf out -4.2% is within 5%" \
+	"$(met 'iperf3 out: portcullis x no firewall')" yes
+expect_eq "targets: iperf in --tc -1.7% of iptables is not better" \
+	"$(met 'iperf3 in: portcullis-tc x iptables')" NO
+expect_eq "targets: one frame at 1M flows 1.09x of 1k" \
+	"$(measured 'established at 1M flows x 1k (one frame)')" 1.09x
+expect_eq "targets: random flows at 1M 4.91x misses 3x" \
+	"$(met 'established at 1M flows x 1k (random flows)')" NO
+# 41-47 ns raw (1.15x) but 1.37-1.40x of the reference beside each size
+expect_eq "targets: allowlist spread judged on ratios, not raw ns" \
+	"$(measured 'established over allowlist sizes (allow/32)')" 1.02x
+
+fresh
+echo "flow-table-after-flood,portcullis/syn,12" >>"$RUN/flood-table.csv"
+"$TARGETS" "$RUN" >/dev/null 2>&1
+expect_eq "targets: a flood that grew the table misses" \
+	"$(met 'flow table after every flood')" NO
+
+fresh
+rm "$RUN/iperf.csv"
+"$TARGETS" "$RUN" >"$PC_TMP/table" 2>&1
+expect_eq "targets: without iperf.csv its target is not measured" \
+	"$(met 'iperf3: portcullis x no firewall')" -
+check "targets: and the table says so" \
+	grep -q 'not measured (iperf.csv)' "$PC_TMP/table"
+
+rm -rf "$RUN"
+mkdir -p "$RUN"
+"$TARGETS" "$RUN" >/dev/null 2>&1
+expect_eq "targets: no CSV at all exits 2" "$?" 2
+summary

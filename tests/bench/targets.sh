@@ -10,28 +10,17 @@ TARGETS="$PC_ROOT/scripts/bench-targets"
 FIX="$PC_ROOT/tests/bench/fixtures"
 RUN="$PC_TMP/run"
 
-# met TARGET: the MET column of that row of targets.csv (yes, NO, -)
-met() {
-	python3 - "$RUN/targets.csv" "$1" <<'EOP'
+# col COLUMN TARGET: that column of the target's row of targets.csv
+# ("absent" when no row has it); met TARGET is col met (yes, NO, -).
+col() {
+	python3 - "$RUN/targets.csv" "$1" "$2" <<'EOP'
 import csv, sys
-for r in csv.DictReader(open(sys.argv[1])):
-    if r["target"] == sys.argv[2]:
-        print(r["met"])
-        break
-else:
-    print("absent")
+rows = [r for r in csv.DictReader(open(sys.argv[1])) if r["target"] == sys.argv[3]]
+print(rows[0][sys.argv[2]] if rows else "absent")
 EOP
 }
-
-# measured TARGET: the MEASURED column of that row
-measured() {
-	python3 - "$RUN/targets.csv" "$1" <<'EOP'
-import csv, sys
-for r in csv.DictReader(open(sys.argv[1])):
-    if r["target"] == sys.argv[2]:
-        print(r["measured"])
-EOP
-}
+met() { col met "$1"; }
+measured() { col measured "$1"; }
 
 fresh() {
 	rm -rf "$RUN"

@@ -207,7 +207,9 @@ extern __s64 bpf_map_sum_elem_count(const struct bpf_map *map) __ksym;
 /*
  * The dry run (trace) inserts nothing, so it asks what the insert would
  * do: refused when k has no entry and the table holds max_entries (an
- * existing entry, even an expired one, is replaced in place).
+ * existing entry, even an expired one, is replaced in place). Dry run
+ * only (dry_run is read-only data: the verdict programs lose this code),
+ * so looking k up again here costs no packet anything.
  */
 static __always_inline int pc_flow_would_refuse(const union pc_fkey *k)
 {

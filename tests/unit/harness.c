@@ -247,9 +247,8 @@ void expect(struct harness *h, const char *name, bool egress,
 	bool same_rule = rule_row < 0 ||
 			 tr.rule_id == (__u32)(rule_row - PC_RULE_BASE);
 
-	if (ok && !h->no_trace &&
-	    !(trace_ok && tr.reason == (__u32)reason && tr_ret == tr_want &&
-	      same_rule)) {
+	if (ok && !(trace_ok && tr.reason == (__u32)reason &&
+		    tr_ret == tr_want && same_rule)) {
 		ok = false;
 		snprintf(moved + strlen(moved), sizeof(moved) - strlen(moved),
 			 " but trace said %s (retval %d, rule %u%s)",

@@ -41,7 +41,6 @@ struct harness {
 	bool ingress_tc; /* ingress frames go to tc_in_fd instead of XDP */
 	uint64_t gc_interval_ns; /* the collector's period; 0: H_GC_INTERVAL_NS */
 	struct portcullis *trace; /* dry-run instance on the same maps */
-	bool no_trace; /* a case the dry run cannot judge (a full table) */
 	int passed, failed;
 	const char *group;
 };

@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdio.h>
+#include <bpf/bpf.h>
 #include "harness.h"
 #include "portcullis.h"
 
@@ -164,6 +165,68 @@ static void builtins(struct harness *h, const struct fam *f)
 	}
 }
 
+/* Delete every entry of the allowlist maps: listed hosts and prefixes of
+ * both families, and the learned addresses of host names. Returns how many. */
+static int allowlist_clear(struct harness *h)
+{
+	const int fds[] = { h->m.allow_hosts4, h->m.allow4, h->m.allow_hosts6,
+			    h->m.allow6, h->m.dyn_allow };
+	union {
+		struct pc_allow4_key a4;
+		struct pc_allow6_key a6;
+		struct pc_dyn_key d;
+	} key;
+	int n = 0;
+
+	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
+		while (!bpf_map_get_next_key(fds[i], NULL, &key) &&
+		       !bpf_map_delete_elem(fds[i], &key))
+			n++;
+	return n;
+}
+
+/*
+ * The allowlist is read once, when a flow is created: its rule is kept in
+ * the flow entry. With every allowlist entry deleted, the flows made before
+ * still pass both ways, counted to their rule, and a new flow to the same
+ * destination is refused (the entries really are gone).
+ */
+static void verdict_kept(struct harness *h)
+{
+	const int T = IPPROTO_TCP, U = IPPROTO_UDP;
+	const struct fam *f;
+
+	for (f = fams; f < fams + 2; f++) {
+		t(h, f, "kept: SYN to edge:7844 creates a flow", true,
+		  pkt(f, true, T, f->edge, 51000, 7844, TH_SYN), true,
+		  PC_R_OUT_NEW_FLOW, "tunnel-region1");
+		t(h, f, "kept: SYN-ACK is established", false,
+		  synack(f, f->edge, 51000, 7844), true, PC_R_IN_ESTABLISHED,
+		  NULL);
+		t(h, f, "kept: UDP to edge:7844 creates a flow", true,
+		  pkt(f, true, U, f->edge, 41000, 7844, 0), true,
+		  PC_R_OUT_NEW_FLOW, "tunnel-region1");
+	}
+	check(h, "kept: allowlist emptied", allowlist_clear(h) > 0, "nothing");
+	for (f = fams; f < fams + 2; f++) {
+		t(h, f, "kept: ACK out still established, same rule", true,
+		  pkt(f, true, T, f->edge, 51000, 7844, TH_ACK), true,
+		  PC_R_OUT_ESTABLISHED, "tunnel-region1");
+		t(h, f, "kept: ACK in still established", false,
+		  pkt(f, false, T, f->edge, 51000, 7844, TH_ACK), true,
+		  PC_R_IN_ESTABLISHED, NULL);
+		t(h, f, "kept: UDP out still established", true,
+		  pkt(f, true, U, f->edge, 41000, 7844, 0), true,
+		  PC_R_OUT_ESTABLISHED, "tunnel-region1");
+		t(h, f, "kept: UDP reply still established", false,
+		  pkt(f, false, U, f->edge, 41000, 7844, 0), true,
+		  PC_R_IN_ESTABLISHED, NULL);
+		t(h, f, "kept: a new flow to the same edge is refused", true,
+		  pkt(f, true, T, f->edge, 51001, 7844, TH_SYN), false,
+		  PC_R_OUT_DEFAULT_DROP, NULL);
+	}
+}
+
 void test_egress(struct harness *h)
 {
 	h->group = "egress";
@@ -172,4 +235,6 @@ void test_egress(struct harness *h)
 		udp_flow(h, &fams[i]);
 		builtins(h, &fams[i]);
 	}
+	/* its own load: it empties the allowlist */
+	h_group(h, "egress-kept", NULL, 0, verdict_kept);
 }

@@ -41,8 +41,9 @@ struct pc_flow4_key {
 	__be32 raddr;
 };
 _Static_assert(sizeof(struct pc_flow4_key) == 16, "pc_flow4_key size");
-/* The two keys share their first 8 bytes (the BPF programs' union pc_fkey
- * reads family, proto and ports through either). */
+/* The two keys share their head: family, proto and ports, and the local
+ * address at the same offset (the BPF programs' union pc_fkey reads the
+ * head through either). */
 _Static_assert(__builtin_offsetof(struct pc_flow4_key, proto) ==
 			       __builtin_offsetof(struct pc_flow_key, proto) &&
 		       __builtin_offsetof(struct pc_flow4_key, lport) ==

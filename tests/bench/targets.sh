@@ -70,6 +70,12 @@ expect_eq "targets: a flood that grew the table misses" \
 	"$(met 'flow table after every flood')" NO
 
 fresh
+: >"$RUN/flood-table.csv"
+"$TARGETS" "$RUN" >/dev/null 2>&1
+expect_eq "targets: an empty flood-table.csv is not measured, no crash" \
+	"$(met 'flow table after every flood')" -
+
+fresh
 rm "$RUN/iperf.csv"
 "$TARGETS" "$RUN" >"$PC_TMP/table" 2>&1
 expect_eq "targets: without iperf.csv its target is not measured" \

@@ -6,6 +6,7 @@
  *   pc-bench [CSV]            the path table
  *   pc-bench --log-cost       the drop log on and off
  *   pc-bench --scaling CSV    tables growing (scaling.c)
+ * Exit codes: 0 done, 1 a step failed, 2 usage.
  */
 #define _GNU_SOURCE
 #include <netinet/in.h>
@@ -66,11 +67,38 @@ static int log_cost(struct harness *h)
 	return 0;
 }
 
+static int usage(FILE *f, int code)
+{
+	fputs("usage: pc-bench [CSV]          the path table "
+	      "(default build/bench/bench.csv)\n"
+	      "       pc-bench --log-cost     the drop log on and off\n"
+	      "       pc-bench --scaling CSV  tables growing\n"
+	      "PC_BENCH_ONLY=substring runs the paths whose name has it.\n",
+	      f);
+	return code;
+}
+
+/* Are the arguments one of the forms usage() shows? */
+static bool args_ok(int argc, char **argv)
+{
+	if (argc == 1)
+		return true;
+	if (!strcmp(argv[1], "--scaling"))
+		return argc == 3;
+	if (!strcmp(argv[1], "--log-cost"))
+		return argc == 2;
+	return argc == 2 && argv[1][0] != '-'; /* a CSV path */
+}
+
 int main(int argc, char **argv)
 {
 	const char *csv_path = argc > 1 ? argv[1] : "build/bench/bench.csv";
 	struct harness h = { .group = "bench" };
 
+	if (argc > 1 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")))
+		return usage(stdout, 0);
+	if (!args_ok(argc, argv))
+		return usage(stderr, 2);
 	libbpf_set_print(quiet);
 	if (unshare(CLONE_NEWNET)) {
 		perror("unshare");

@@ -20,6 +20,7 @@
 #include "adopt.h"
 #include "apply.h"
 #include "common.h"
+#include "confirm.h"
 #include "format.h"
 #include "loader.h"
 #include "lockout.h"
@@ -223,14 +224,44 @@ static int pin_all(struct portcullis *skel, const char *dir, int xdp_link_fd)
 	snprintf(path, sizeof(path), "%s/prog_egress", dir);
 	if (bpf_program__pin(skel->progs.pc_egress, path))
 		return -1;
-	/* run by `reload --confirm` to arm the rollback timer */
+	/* run by `reload --confirm` to arm the rollback timer, and by
+	 * `confirm` (and a superseding reload) to take it */
 	snprintf(path, sizeof(path), "%s/prog_confirm", dir);
 	if (bpf_program__pin(skel->progs.pc_confirm_arm, path))
+		return -1;
+	snprintf(path, sizeof(path), "%s/prog_confirm_keep", dir);
+	if (bpf_program__pin(skel->progs.pc_confirm_keep, path))
 		return -1;
 	if (xdp_link_fd < 0)
 		return 0;
 	snprintf(path, sizeof(path), "%s/xdp_link", dir);
 	return bpf_obj_pin(xdp_link_fd, path);
+}
+
+/*
+ * up --confirm: armed before attaching, so from the first packet on, the
+ * kernel stops dropping at the deadline (every drop audited) unless
+ * `confirm` comes, whatever happens to this process or the SSH session.
+ */
+static int arm_up_rollback(struct portcullis *skel, const struct pc_maps *m,
+			   unsigned int secs)
+{
+	struct pc_confirm_fds f = {
+		.map = bpf_map__fd(skel->maps.confirm),
+		.arm = bpf_program__fd(skel->progs.pc_confirm_arm),
+		.keep = bpf_program__fd(skel->progs.pc_confirm_keep),
+	};
+	struct pc_active act;
+	__u32 zero = 0;
+	int open = pc_confirm_open_slot(m);
+
+	if (open < 0 || bpf_map_lookup_elem(m->active, &zero, &act) ||
+	    pc_confirm_arm(&f, open, act.generation + 1, secs, true)) {
+		pc_err("run with -v; the kernel needs bpf_timer",
+		       "arming the rollback timer failed: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
 }
 
 int pc_up(const struct pc_up_opts *o)
@@ -312,6 +343,8 @@ int pc_up(const struct pc_up_opts *o)
 		       "arming the flow collector failed");
 		goto cleanup;
 	}
+	if (o->confirm_secs && arm_up_rollback(skel, &m, o->confirm_secs))
+		goto cleanup;
 	/* Before attaching, so no open connection sees a gap. */
 	adopted = pc_adopt_connections(&m);
 	if (adopted < 0)
@@ -380,6 +413,10 @@ int pc_up(const struct pc_up_opts *o)
 	       mode == PC_XDP_MODE_TC ? "" : pc_ingress_mode_name(mode),
 	       o->policy ? o->policy : "(built-in default)", pol.n_rules,
 	       adopted > 0 ? adopted : 0);
+	if (o->confirm_secs)
+		printf("%s: drops stop in %u s (every drop audited) unless 'portcullis confirm --iface %s%s%s'\n",
+		       o->ifname, o->confirm_secs, o->ifname,
+		       o->netns ? " --netns " : "", o->netns ? o->netns : "");
 	ret = PC_EXIT_OK;
 
 cleanup:

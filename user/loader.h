@@ -18,6 +18,7 @@ struct pc_up_opts {
 	bool force_generic; /* skip the native XDP attempt */
 	bool tc_ingress; /* judge inbound at tc ingress, not XDP */
 	bool force; /* skip the anti-lockout check */
+	unsigned int confirm_secs; /* 0: no rollback (confirm.h) */
 };
 
 struct portcullis;

@@ -12,6 +12,7 @@
 #include "check.h"
 #include "flows.h"
 #include "names.h"
+#include "confirm.h"
 #include "reload.h"
 #include "resolve.h"
 #include "trace.h"
@@ -26,14 +27,18 @@ static const char usage[] =
 	"attached after the command exits.\n"
 	"\n"
 	"Commands:\n"
-	"  up     --iface IF [--netns NAME] [--policy FILE] [--generic|--tc] [--force]\n"
+	"  up     --iface IF [--netns NAME] [--policy FILE] [--generic|--tc]\n"
+	"         [--confirm SECONDS] [--force]\n"
 	"         attach to IF and enforce FILE (default: the built-in policy);\n"
 	"         inbound is judged by XDP (native, or --generic), or with --tc\n"
-	"         at tc ingress (container veths: no copy, keeps TSO/GRO)\n"
+	"         at tc ingress (container veths: no copy, keeps TSO/GRO);\n"
+	"         with --confirm, the kernel stops dropping (audits every drop)\n"
+	"         unless 'confirm' runs within SECONDS\n"
 	"  reload --iface IF [--netns NAME] [--policy FILE] [--confirm SECONDS] [--force]\n"
 	"         swap the whole policy atomically; with --confirm, the kernel\n"
 	"         rolls back unless 'confirm' runs within SECONDS\n"
-	"  confirm --iface IF [--netns NAME]  keep the policy of a reload --confirm\n"
+	"  confirm --iface IF [--netns NAME]  keep the policy of an up or reload\n"
+	"         --confirm\n"
 	"  down   --iface IF [--netns NAME]   detach and remove the pins\n"
 	"  status [--json]                    what is attached, policy, flow fill\n"
 	"  stats  [--iface IF] [--netns NAME] [--json] [--watch] [--sort packets|bytes|name]\n"
@@ -239,6 +244,7 @@ int main(int argc, char **argv)
 			.force_generic = a.generic,
 			.tc_ingress = a.tc,
 			.force = a.force,
+			.confirm_secs = a.confirm,
 		};
 		if (a.generic && a.tc) {
 			pc_err("pick one: --generic (generic XDP) or --tc (tc ingress)",

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
 /*
  * `reload`: swap the whole policy of a running interface atomically, with
- * an optional kernel-side rollback unless `confirm` comes in time.
+ * an optional kernel-side rollback unless `confirm` comes in time
+ * (confirm.h).
  */
 #ifndef PC_RELOAD_H
 #define PC_RELOAD_H
@@ -18,6 +19,5 @@ struct pc_reload_opts {
 
 /* Return PC_EXIT_* codes. */
 int pc_reload(const struct pc_reload_opts *o);
-int pc_confirm(const char *ifname, const char *netns);
 
 #endif /* PC_RELOAD_H */

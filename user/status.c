@@ -22,8 +22,11 @@ struct walk {
 	int err;
 };
 
-/* "none", "pending" (with seconds left) or "rolled-back". */
-static const char *confirm_state(const char *dir, long *left)
+/*
+ * "none", "pending" (with seconds left) or "rolled-back"; *of_up: the
+ * rollback is (or was) of an up, to the slot that audits every drop.
+ */
+static const char *confirm_state(const char *dir, long *left, bool *of_up)
 {
 	struct pc_confirm_state st;
 	char path[PATH_MAX];
@@ -33,11 +36,13 @@ static const char *confirm_state(const char *dir, long *left)
 	int fd;
 
 	*left = 0;
+	*of_up = false;
 	snprintf(path, sizeof(path), "%s/confirm", dir);
 	fd = bpf_obj_get(path);
 	if (fd < 0)
 		return r;
 	if (!bpf_map_lookup_elem(fd, &zero, &st)) {
+		*of_up = st.c.of_up;
 		clock_gettime(CLOCK_MONOTONIC, &ts);
 		if (st.c.pending) {
 			r = "pending";
@@ -57,6 +62,7 @@ static int status_one(const char *netns, const char *ifname, const char *dir,
 {
 	const char *confirm;
 	int n_names = 0;
+	bool of_up;
 	long left;
 	struct walk *w = arg;
 	struct pc_info info;
@@ -86,8 +92,13 @@ static int status_one(const char *netns, const char *ifname, const char *dir,
 		n_names += !bpf_map_lookup_elem(m.names, &id, &ni) && ni.used;
 	}
 	pc_maps_close(&m);
-	confirm = confirm_state(dir, &left);
-	if (!strcmp(confirm, "rolled-back")) {
+	confirm = confirm_state(dir, &left, &of_up);
+	if (!strcmp(confirm, "rolled-back") && of_up) {
+		/* The kernel stopped dropping: every drop is audited. */
+		snprintf(info.policy_path, PC_PATH_LEN,
+			 "(audit only: up not confirmed)");
+		snprintf(info.policy_digest, PC_DIGEST_LEN, "-");
+	} else if (!strcmp(confirm, "rolled-back")) {
 		/* The kernel switched back: the previous policy is in force. */
 		memcpy(info.policy_path, info.prev_policy_path, PC_PATH_LEN);
 		memcpy(info.policy_digest, info.prev_policy_digest,
@@ -103,7 +114,7 @@ static int status_one(const char *netns, const char *ifname, const char *dir,
 		json_array_append_new(
 			w->arr,
 			json_pack(
-				"{s:s, s:s, s:i, s:s, s:s, s:s, s:s, s:I, s:i, s:i, s:i, s:I, s:I, s:I, s:I, s:s, s:I}",
+				"{s:s, s:s, s:i, s:s, s:s, s:s, s:s, s:I, s:i, s:i, s:i, s:I, s:I, s:I, s:I, s:s, s:I, s:b}",
 				"netns", netns, "iface", ifname, "ifindex",
 				(int)info.ifindex, "xdp_mode",
 				pc_ingress_mode_name(info.xdp_mode), "policy",
@@ -117,7 +128,7 @@ static int status_one(const char *netns, const char *ifname, const char *dir,
 				(json_int_t)flows6, "flow_capacity",
 				(json_int_t)info.flow_capacity, "confirm",
 				confirm, "confirm_seconds_left",
-				(json_int_t)left));
+				(json_int_t)left, "confirm_of_up", of_up));
 		return 0;
 	}
 	if (w->count == 1)
@@ -133,8 +144,12 @@ static int status_one(const char *netns, const char *ifname, const char *dir,
 	printf("%-12s %-12s %-8s %-5u %-5d %-15s %-20s %-13.12s %s", netns,
 	       ifname, pc_ingress_mode_name(info.xdp_mode), info.n_rules,
 	       n_names, fill, when, info.policy_digest, info.policy_path);
-	if (!strcmp(confirm, "pending"))
+	if (!strcmp(confirm, "pending") && of_up)
+		printf("  [drops stop in %ld s unless confirmed]", left);
+	else if (!strcmp(confirm, "pending"))
 		printf("  [rolls back in %ld s unless confirmed]", left);
+	else if (!strcmp(confirm, "rolled-back") && of_up)
+		printf("  [nothing dropped: the up was not confirmed; 'reload' enforces]");
 	else if (!strcmp(confirm, "rolled-back"))
 		printf("  [rolled back: the last reload was not confirmed]");
 	putchar('\n');

@@ -107,25 +107,31 @@ _Static_assert(sizeof(struct pc_ssh_rl_key) == 20, "pc_ssh_rl_key size");
 #define PC_MAX_SSH_RL 16384
 
 /*
- * Confirm-or-rollback: a reload with --confirm arms a kernel timer that
- * switches back to rollback_slot at the deadline unless `confirm` clears
- * pending first. Written by: the loader (arm, confirm) and the timer.
+ * Confirm-or-rollback: `reload --confirm` (or `up --confirm`) arms a kernel
+ * timer that switches to rollback_slot at the deadline unless `confirm`
+ * keeps the policy first. Whichever of the two comes first takes pending
+ * from 1 to 0 with one compare-and-swap (pc_confirm_keep, the timer
+ * callback), so a confirm at the deadline is either kept or too late,
+ * never both. Written by: the loader (arm), the keep program and the
+ * timer callback. 64-bit pending: the compare-and-swap of BPF's base
+ * instruction set is 64-bit only.
  */
 struct pc_confirm {
 	__u64 deadline_ns; /* CLOCK_MONOTONIC */
-	__u32 pending; /* 1: waiting for `portcullis confirm` */
+	__u64 pending; /* 1: waiting for `portcullis confirm` */
+	__u64 rolled_back_ns;
 	__u32 rollback_slot;
 	__u32 rolled_back; /* 1: the timer switched back */
 	__u32 generation; /* active.generation the confirm is for */
-	__u64 rolled_back_ns;
+	__u32 of_up; /* 1: armed by up: rollback_slot audits every drop */
 };
-_Static_assert(sizeof(struct pc_confirm) == 32, "pc_confirm size");
+_Static_assert(sizeof(struct pc_confirm) == 40, "pc_confirm size");
 
 struct pc_confirm_state {
 	struct bpf_timer timer; /* kernel-owned; user space never writes it */
 	struct pc_confirm c;
 };
-_Static_assert(sizeof(struct pc_confirm_state) == 48, "pc_confirm_state size");
+_Static_assert(sizeof(struct pc_confirm_state) == 56, "pc_confirm_state size");
 
 /* The slot in use, single entry in the "active" array map. */
 struct pc_active {

@@ -88,5 +88,6 @@ void test_state(struct harness *h);
 void test_policy_kernel(struct harness *h);
 void test_dns(struct harness *h);
 void test_verifier(struct harness *h);
+void test_confirm(struct harness *h);
 
 #endif /* PC_TEST_HARNESS_H */

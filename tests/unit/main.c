@@ -33,6 +33,7 @@ static const struct {
 	{ "policy-kernel", test_policy_kernel, false },
 	{ "policy", test_policy_file, false },
 	{ "verifier", test_verifier, false },
+	{ "confirm", test_confirm, false },
 };
 
 /*

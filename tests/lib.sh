@@ -103,6 +103,7 @@ pc_cleanup() {
 			[ -d "$d" ] && "$PC" down --netns "$n" --iface "$(basename "$d")" >/dev/null 2>&1
 		done
 		rm -rf "/sys/fs/bpf/portcullis/$n" "/etc/netns/$n"
+		rm -f "/run/portcullis/$n:"*.lock
 		ip netns del "$n" 2>/dev/null
 	done
 	rm -rf "$PC_TMP"

@@ -23,6 +23,7 @@
 #include "confirm.h"
 #include "format.h"
 #include "loader.h"
+#include "lock.h"
 #include "lockout.h"
 #include "names.h"
 #include "netns.h"
@@ -280,11 +281,16 @@ int pc_up(const struct pc_up_opts *o)
 	struct pc_maps m;
 	bool created_hook = false, tc_attached = false, tc_in_attached = false;
 	bool pinned = false;
-	int ifindex, link_fd = -1, ret = PC_EXIT_KERNEL, err, adopted;
+	int ifindex, link_fd = -1, ret = PC_EXIT_KERNEL, err, adopted, lock;
 	__u32 mode = 0;
 
 	if (pc_policy_load_for(o->policy, o->netns, &pol, digest))
 		return PC_EXIT_POLICY;
+	lock = pc_iface_lock(o->netns, o->ifname); /* held until the end */
+	if (lock == -2) {
+		ret = PC_EXIT_STATE;
+		goto cleanup;
+	}
 	if (pc_netns_enter(o->netns)) {
 		ret = PC_EXIT_ERROR;
 		goto cleanup;
@@ -442,10 +448,11 @@ cleanup:
 		close(link_fd);
 	portcullis__destroy(skel);
 	pc_policy_free(&pol);
+	pc_iface_unlock(lock);
 	return ret;
 }
 
-int pc_down(const char *ifname, const char *netns)
+static int down_locked(const char *ifname, const char *netns)
 {
 	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .attach_point = BPF_TC_EGRESS);
 	DECLARE_LIBBPF_OPTS(bpf_tc_opts, tc);
@@ -508,5 +515,16 @@ int pc_down(const char *ifname, const char *netns)
 	if (ret == PC_EXIT_OK)
 		printf("%s%s%s: down\n", ifname, netns ? " in netns " : "",
 		       netns ? netns : "");
+	return ret;
+}
+
+int pc_down(const char *ifname, const char *netns)
+{
+	int lock = pc_iface_lock(netns, ifname), ret;
+
+	if (lock == -2)
+		return PC_EXIT_STATE;
+	ret = down_locked(ifname, netns);
+	pc_iface_unlock(lock);
 	return ret;
 }

@@ -75,7 +75,8 @@ static const char usage[] =
 	"  2  usage error\n"
 	"  3  invalid policy\n"
 	"  4  kernel error (BPF load, attach, pin, map access)\n"
-	"  5  state error (already up, not up, nothing to confirm)\n"
+	"  5  state error (already up, not up, nothing to confirm, or another\n"
+	"     command held the interface for 10 s)\n"
 	"  6  refused: the policy would cut your SSH session (see --force)\n";
 
 struct args {

@@ -7,13 +7,14 @@
 #include "apply.h"
 #include "common.h"
 #include "confirm.h"
+#include "lock.h"
 #include "lockout.h"
 #include "netns.h"
 #include "pins.h"
 #include "names.h"
 #include "reload.h"
 
-int pc_reload(const struct pc_reload_opts *o)
+static int reload_locked(const struct pc_reload_opts *o)
 {
 	struct pc_policy pol = {};
 	char digest[PC_DIGEST_LEN];
@@ -89,5 +90,16 @@ out:
 	pc_confirm_close(&cf);
 	pc_maps_close(&m);
 	pc_policy_free(&pol);
+	return ret;
+}
+
+int pc_reload(const struct pc_reload_opts *o)
+{
+	int lock = pc_iface_lock(o->netns, o->ifname), ret;
+
+	if (lock == -2)
+		return PC_EXIT_STATE;
+	ret = reload_locked(o);
+	pc_iface_unlock(lock);
 	return ret;
 }

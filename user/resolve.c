@@ -15,6 +15,7 @@
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include "common.h"
+#include "lock.h"
 #include "names.h"
 #include "netns.h"
 #include "pins.h"
@@ -262,8 +263,35 @@ static __u32 apply_answer(const struct pc_maps *m, __u32 id,
 	return next;
 }
 
+/*
+ * Apply a name's answer under the interface's lock, unless a reload
+ * changed the name of id while the query was out. Returns seconds until
+ * its next refresh (0: the name is gone).
+ */
+static __u32 apply_locked(const struct pc_resolve_opts *o,
+			  const struct pc_maps *m, __u32 id,
+			  const struct pc_dns_name *v, const struct answer *ans,
+			  const struct pc_name_info *asked)
+{
+	int lock = pc_iface_lock(o->netns, o->ifname);
+	struct pc_name_info ni;
+	__u32 due = 0;
+
+	if (lock == -2)
+		return v->ttl_floor; /* try again later */
+	if (!bpf_map_lookup_elem(m->names, &id, &ni) && ni.used &&
+	    !strncmp(ni.name, asked->name, PC_HOSTNAME_LEN)) {
+		due = apply_answer(m, id, v, ans, &ni);
+		ni.next_refresh = time(NULL) + due;
+		bpf_map_update_elem(m->names, &id, &ni, BPF_ANY);
+	}
+	pc_iface_unlock(lock);
+	return due;
+}
+
 /* One round over every name; returns seconds until the next is due. */
-static __u32 round_once(ares_channel ch, const struct pc_maps *m)
+static __u32 round_once(const struct pc_resolve_opts *o, ares_channel ch,
+			const struct pc_maps *m)
 {
 	__u32 next = 86400;
 
@@ -283,10 +311,8 @@ static __u32 round_once(ares_channel ch, const struct pc_maps *m)
 			resolve_srv(ch, m, ni.name, &v, &ans);
 		else
 			resolve_host(ch, ni.name, &ans);
-		due = apply_answer(m, id, &v, &ans, &ni);
-		ni.next_refresh = time(NULL) + due;
-		bpf_map_update_elem(m->names, &id, &ni, BPF_ANY);
-		if (due < next)
+		due = apply_locked(o, m, id, &v, &ans, &ni);
+		if (due && due < next)
 			next = due;
 	}
 	return next;
@@ -364,7 +390,7 @@ int pc_cmd_resolve(const struct pc_resolve_opts *o)
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	do {
-		__u32 next = round_once(ch, &m);
+		__u32 next = round_once(o, ch, &m);
 
 		if (!o->loop)
 			break;

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
 /*
- * DNS snooping for hostname rules. Egress: a UDP query to port 53 for a
- * name in dns_names is remembered (resolver, client port, ID, name).
+ * DNS snooping for hostname rules. Egress: a query to port 53 (UDP, or
+ * TCP after a truncated answer) for a name in dns_names is remembered
+ * (resolver, client port, ID, name).
  * Ingress: a reply from that resolver to that port with that ID and the
  * same question may add addresses to dyn_allow: the A/AAAA records owned
  * by the question name, or by a CNAME target that follows from it, each
@@ -10,7 +11,10 @@
  * server's own addresses are refused. The message is copied into a per-CPU
  * buffer and read with masked offsets, so every access is bounded.
  * Owners must be compression pointers (as every resolver sends them);
- * anything else ends the walk. TCP DNS is left to the resolver loop.
+ * anything else ends the walk. Over TCP (RFC 7766: a 2-byte length, then
+ * the message) a message is read when one segment holds all of it, as
+ * resolvers send answers that fit one; one split across segments is
+ * counted (split) and left to the resolver loop.
  */
 #ifndef PC_DNS_H
 #define PC_DNS_H
@@ -124,22 +128,61 @@ static __always_inline void pc_dns_learn(const struct pc_dns_name *n,
 	}
 }
 
-/* Where the DNS message starts in the frame (after the UDP header). */
-static __always_inline __u32 pc_dns_off(const struct pc_pkt *p)
-{
-	return (p->l4_off + sizeof(struct udphdr)) & 0xffff;
-}
+/* Where a DNS message is in the frame, and how many of its bytes to read. */
+struct pc_dns_at {
+	__u32 off; /* its first byte, the ID */
+	__u64 len; /* 12 to PC_DNS_BUF, or 0: nothing to read */
+};
 
-/* Bytes of the DNS message to read: 12 to PC_DNS_BUF, or 0 (too short). */
-static __always_inline __u64 pc_dns_len(const struct pc_pkt *p)
+/* n message bytes to read: 12 to PC_DNS_BUF, or 0 (too short). */
+static __always_inline __u64 pc_dns_clamp(__u64 n)
 {
-	__u64 n = p->udp_len - sizeof(struct udphdr);
-
 	if (n > PC_DNS_BUF)
 		n = PC_DNS_BUF;
 	barrier_var(n); /* the verifier must see the bound on this register */
 	n &= 0x3ff;
 	return n < 12 || n > PC_DNS_BUF ? 0 : n;
+}
+
+/* UDP: the message is the datagram after its header. */
+static __always_inline struct pc_dns_at pc_dns_at_udp(const struct pc_pkt *p)
+{
+	struct pc_dns_at at = {
+		.off = (p->l4_off + sizeof(struct udphdr)) & 0xffff,
+		.len = pc_dns_clamp(p->udp_len - sizeof(struct udphdr)),
+	};
+	return at;
+}
+
+/* The TCP header's length in bytes (the parser checked 20 of them). */
+static __always_inline __u32 pc_tcp_hlen(const struct pc_pkt *p, void *data_end)
+{
+	struct tcphdr *tcp = p->l4;
+
+	if (!tcp || (void *)(tcp + 1) > data_end)
+		return 0;
+	return tcp->doff * 4;
+}
+
+/*
+ * TCP: the segment's data (frame_len - data_off bytes from data_off)
+ * starts with the message's length (msg_len, read by the caller), then
+ * the message. Read only when all of it is in this segment.
+ */
+static __always_inline struct pc_dns_at
+pc_dns_at_tcp(__u32 data_off, __u32 frame_len, __u32 msg_len)
+{
+	struct pc_dns_at at = { .off = (data_off + 2) & 0xffff };
+	struct pc_dns_stats *st;
+
+	if (data_off + 2 + msg_len > frame_len) {
+		st = pc_dns_stats();
+		if (st)
+			st->split++;
+		return at;
+	}
+	at.len = pc_dns_clamp(msg_len);
+	return at;
 }
 
 /* The per-CPU buffer a DNS message is copied into. */
@@ -151,12 +194,12 @@ static __always_inline struct pc_dns_buf *pc_dns_buffer(void)
 }
 
 /*
- * Egress: remember a query for an allowlisted name. off: where the DNS
- * message starts in the packet. Global, so the verifier checks it once
- * instead of once per verdict path that reaches it.
+ * Egress: remember a query for an allowlisted name; at: where the DNS
+ * message is in the packet.
  */
 static __always_inline int pc_dns_query(struct __sk_buff *skb,
-					const struct pc_pkt *p, __u64 now)
+					const struct pc_pkt *p,
+					const struct pc_dns_at *at, __u64 now)
 {
 	struct pc_dns_query_key k = {};
 	struct pc_dns_query_val v = { .sent_ns = now };
@@ -165,14 +208,14 @@ static __always_inline int pc_dns_query(struct __sk_buff *skb,
 	__u32 hash = 0;
 	__u8 *b;
 
-	__u64 n = pc_dns_len(p);
+	__u64 n = at->len;
 
 	k.family = p->family;
 	buf = pc_dns_buffer();
 	if (!n || !buf)
 		return 0;
 	b = buf->b;
-	if (bpf_skb_load_bytes(skb, pc_dns_off(p), b, n))
+	if (bpf_skb_load_bytes(skb, at->off, b, n))
 		return 0;
 	if ((b[2] & 0x80) || rd16(b, 4) != 1) /* a query, one question */
 		return 0;
@@ -273,8 +316,8 @@ static long pc_dns_answer(__u32 i, struct pc_dns_walk *w)
 
 /*
  * Ingress: a reply to a remembered query may teach addresses. The caller
- * has copied the message's first len bytes (pc_dns_len) into buf with its
- * hook's load helper.
+ * has copied the message's first len bytes (struct pc_dns_at) into buf
+ * with its hook's load helper.
  */
 static __always_inline int pc_dns_reply(const struct pc_pkt *p,
 					struct pc_dns_buf *buf, __u64 len,
@@ -318,14 +361,59 @@ static __always_inline int pc_dns_reply(const struct pc_pkt *p,
 	return 0;
 }
 
-/* Is p a UDP DNS message the snooping programs should read? */
+/*
+ * Might p carry a DNS message the snooping programs should read? Any TCP
+ * segment of port 53 (its program looks for the data), a UDP datagram
+ * long enough for a header.
+ */
 static __always_inline int pc_dns_snoopable(const struct pc_pkt *p, int egress)
 {
 	__be16 port = egress ? p->dport : p->sport;
 
-	return !dry_run && p->l4proto == IPPROTO_UDP &&
-	       port == bpf_htons(PC_DNS_PORT) && !p->frag &&
+	if (dry_run || port != bpf_htons(PC_DNS_PORT) || p->frag)
+		return 0;
+	if (p->l4proto == IPPROTO_TCP)
+		return 1;
+	return p->l4proto == IPPROTO_UDP &&
 	       p->udp_len >= sizeof(struct udphdr) + 12;
+}
+
+/* Where p's DNS message is, in an XDP frame. */
+static __always_inline struct pc_dns_at pc_dns_at_xdp(struct xdp_md *ctx,
+						      const struct pc_pkt *p)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	struct pc_dns_at none = {};
+	__u32 hl, off;
+	__be16 n;
+
+	if (p->l4proto != IPPROTO_TCP)
+		return pc_dns_at_udp(p);
+	hl = pc_tcp_hlen(p, data_end);
+	off = p->l4_off + hl;
+	if (!hl || off + 2 > data_end - data ||
+	    bpf_xdp_load_bytes(ctx, off, &n, 2))
+		return none; /* no data in this segment */
+	return pc_dns_at_tcp(off, data_end - data, bpf_ntohs(n));
+}
+
+/* The same in an skb (its data may be paged: skb->len counts it). */
+static __always_inline struct pc_dns_at pc_dns_at_skb(struct __sk_buff *skb,
+						      const struct pc_pkt *p)
+{
+	void *data_end = (void *)(long)skb->data_end;
+	struct pc_dns_at none = {};
+	__u32 hl, off;
+	__be16 n;
+
+	if (p->l4proto != IPPROTO_TCP)
+		return pc_dns_at_udp(p);
+	hl = pc_tcp_hlen(p, data_end);
+	off = p->l4_off + hl;
+	if (!hl || off + 2 > skb->len || bpf_skb_load_bytes(skb, off, &n, 2))
+		return none;
+	return pc_dns_at_tcp(off, skb->len, bpf_ntohs(n));
 }
 
 /*
@@ -340,14 +428,14 @@ int pc_dns_snoop_reply(struct xdp_md *ctx)
 	void *data_end = (void *)(long)ctx->data_end;
 	struct pc_dns_buf *buf = pc_dns_buffer();
 	struct pc_pkt pkt = {};
-	__u64 len;
+	struct pc_dns_at at;
 
 	if (!buf || parse_packet(data, data_end, &pkt) != PC_PARSE_OK ||
 	    !pc_dns_snoopable(&pkt, 0))
 		return XDP_PASS;
-	len = pc_dns_len(&pkt);
-	if (len && !bpf_xdp_load_bytes(ctx, pc_dns_off(&pkt), buf->b, len))
-		pc_dns_reply(&pkt, buf, len, pc_now());
+	at = pc_dns_at_xdp(ctx, &pkt);
+	if (at.len && !bpf_xdp_load_bytes(ctx, at.off, buf->b, at.len))
+		pc_dns_reply(&pkt, buf, at.len, pc_now());
 	return XDP_PASS;
 }
 
@@ -359,14 +447,14 @@ int pc_dns_snoop_reply_tc(struct __sk_buff *skb)
 	void *data_end = (void *)(long)skb->data_end;
 	struct pc_dns_buf *buf = pc_dns_buffer();
 	struct pc_pkt pkt = {};
-	__u64 len;
+	struct pc_dns_at at;
 
 	if (!buf || parse_packet(data, data_end, &pkt) != PC_PARSE_OK ||
 	    !pc_dns_snoopable(&pkt, 0))
 		return 0; /* TC_ACT_OK */
-	len = pc_dns_len(&pkt);
-	if (len && !bpf_skb_load_bytes(skb, pc_dns_off(&pkt), buf->b, len))
-		pc_dns_reply(&pkt, buf, len, pc_now());
+	at = pc_dns_at_skb(skb, &pkt);
+	if (at.len && !bpf_skb_load_bytes(skb, at.off, buf->b, at.len))
+		pc_dns_reply(&pkt, buf, at.len, pc_now());
 	return 0; /* TC_ACT_OK */
 }
 
@@ -376,10 +464,14 @@ int pc_dns_snoop_query(struct __sk_buff *skb)
 	void *data = (void *)(long)skb->data;
 	void *data_end = (void *)(long)skb->data_end;
 	struct pc_pkt pkt = {};
+	struct pc_dns_at at;
 
-	if (parse_packet(data, data_end, &pkt) == PC_PARSE_OK &&
-	    pc_dns_snoopable(&pkt, 1))
-		pc_dns_query(skb, &pkt, pc_now());
+	if (parse_packet(data, data_end, &pkt) != PC_PARSE_OK ||
+	    !pc_dns_snoopable(&pkt, 1))
+		return 0; /* TC_ACT_OK */
+	at = pc_dns_at_skb(skb, &pkt);
+	if (at.len)
+		pc_dns_query(skb, &pkt, &at, pc_now());
 	return 0; /* TC_ACT_OK */
 }
 

@@ -87,18 +87,7 @@ static void read_names(const struct pc_maps *m, struct iface *i)
 	size_t n_seen;
 	struct timespec ts;
 	__u64 now;
-	int ncpu = libbpf_num_possible_cpus();
-	struct pc_dns_stats *per = calloc(ncpu > 0 ? ncpu : 1, sizeof(*per));
-	__u32 zero = 0;
-
-	if (per && !bpf_map_lookup_elem(m->dns_stats, &zero, per))
-		for (int c = 0; c < ncpu; c++) {
-			i->dns.queries += per[c].queries;
-			i->dns.learned += per[c].learned;
-			i->dns.refused += per[c].refused;
-			i->dns.unmatched += per[c].unmatched;
-		}
-	free(per);
+	pc_dns_stats_sum(m->dns_stats, &i->dns);
 	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
 	now = ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 	for (__u32 id = 0; id < PC_MAX_NAMES; id++) {
@@ -234,15 +223,16 @@ static void write_metrics(FILE *f, const struct collect *c)
 	for (int k = 0; k < c->n; k++)
 		name_metrics(f, &c->v[k]);
 	family(f, "portcullis_dns_snoop_total", "counter",
-	       "DNS snooping: queries for policy names, addresses learned, answers refused, replies matching no query.");
+	       "DNS snooping: queries for policy names, addresses learned, answers refused, replies matching no query, TCP messages split across segments (not read).");
 	for (int k = 0; k < c->n; k++) {
 		static const char *const what[] = { "queries", "learned",
-						    "refused", "unmatched" };
+						    "refused", "unmatched",
+						    "split" };
 		const __u64 v[] = { c->v[k].dns.queries, c->v[k].dns.learned,
-				    c->v[k].dns.refused,
-				    c->v[k].dns.unmatched };
+				    c->v[k].dns.refused, c->v[k].dns.unmatched,
+				    c->v[k].dns.split };
 
-		for (int o = 0; o < 4; o++) {
+		for (int o = 0; o < 5; o++) {
 			fprintf(f, "portcullis_dns_snoop_total{");
 			iface_labels(f, &c->v[k], false);
 			label(f, "event", what[o], true);

@@ -331,7 +331,7 @@ static void expiry(char *buf, size_t len, __u64 expires, __u64 now)
 			 (unsigned long long)(expires - now) / 1000000000ULL);
 }
 
-static void dns_stats_sum(int fd, struct pc_dns_stats *sum)
+void pc_dns_stats_sum(int fd, struct pc_dns_stats *sum)
 {
 	int ncpu = libbpf_num_possible_cpus();
 	struct pc_dns_stats *per = calloc(ncpu > 0 ? ncpu : 1, sizeof(*per));
@@ -344,6 +344,7 @@ static void dns_stats_sum(int fd, struct pc_dns_stats *sum)
 			sum->learned += per[c].learned;
 			sum->refused += per[c].refused;
 			sum->unmatched += per[c].unmatched;
+			sum->split += per[c].split;
 		}
 	free(per);
 }
@@ -361,16 +362,17 @@ static int names_one(const char *netns, const char *ifname, const char *dir,
 
 	if (pc_maps_open(dir, &m))
 		return 0;
-	dns_stats_sum(m.dns_stats, &sum);
+	pc_dns_stats_sum(m.dns_stats, &sum);
 	nl = pc_read_learned(m.dyn_allow, &l);
 	if (!w->arr)
-		printf("%s%s (netns %s): %llu queries seen, %llu addresses learned, %llu refused, %llu unmatched replies\n%-40s %-18s %-40s %-9s %s\n",
+		printf("%s%s (netns %s): %llu queries seen, %llu addresses learned, %llu refused, %llu unmatched replies, %llu split TCP messages\n%-40s %-18s %-40s %-9s %s\n",
 		       w->count++ ? "\n" : "", ifname, netns,
 		       (unsigned long long)sum.queries,
 		       (unsigned long long)sum.learned,
 		       (unsigned long long)sum.refused,
-		       (unsigned long long)sum.unmatched, "NAME", "RULE",
-		       "ADDRESS", "SOURCE", "EXPIRES");
+		       (unsigned long long)sum.unmatched,
+		       (unsigned long long)sum.split, "NAME", "RULE", "ADDRESS",
+		       "SOURCE", "EXPIRES");
 	for (__u32 id = 0; id < PC_MAX_NAMES; id++) {
 		struct pc_rule_meta meta = {};
 		struct pc_name_info ni;
@@ -422,13 +424,14 @@ static int names_one(const char *netns, const char *ifname, const char *dir,
 	if (w->arr)
 		json_array_append_new(
 			w->arr,
-			json_pack("{s:s, s:s, s:o, s:{s:I, s:I, s:I, s:I}}",
+			json_pack("{s:s, s:s, s:o, s:{s:I, s:I, s:I, s:I, s:I}}",
 				  "netns", netns, "iface", ifname, "names",
 				  jnames, "dns", "queries",
 				  (json_int_t)sum.queries, "learned",
 				  (json_int_t)sum.learned, "refused",
 				  (json_int_t)sum.refused, "unmatched",
-				  (json_int_t)sum.unmatched));
+				  (json_int_t)sum.unmatched, "split",
+				  (json_int_t)sum.split));
 	else
 		json_decref(jnames);
 	free(l);

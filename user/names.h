@@ -30,6 +30,8 @@ uint32_t pc_dns_name_hash(const char *name);
  */
 int pc_names_apply(const struct pc_maps *m, const struct pc_policy *pol);
 int pc_cmd_names(const struct pc_show_opts *o);
+/* The DNS snooping counters of dns_stats, summed over the CPUs. */
+void pc_dns_stats_sum(int fd, struct pc_dns_stats *sum);
 
 /*
  * Visit every dyn_allow entry; fn returns what to do with it: keep, write

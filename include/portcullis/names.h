@@ -105,7 +105,8 @@ struct pc_dns_stats {
 	__u64 learned; /* addresses added from replies */
 	__u64 refused; /* answers refused (loopback, own address, ...) */
 	__u64 unmatched; /* replies that matched no query sent */
+	__u64 split; /* TCP messages not read: split across segments */
 };
-_Static_assert(sizeof(struct pc_dns_stats) == 32, "pc_dns_stats size");
+_Static_assert(sizeof(struct pc_dns_stats) == 40, "pc_dns_stats size");
 
 #endif /* PORTCULLIS_NAMES_H */

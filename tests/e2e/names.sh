@@ -74,6 +74,16 @@ for i in $(seq 11 30); do
 done
 expect_eq "a freshly changed address works on the first SYN, 20 of 20" "$ok_count" 20
 
+# Over TCP (glibc with "options use-vc", as after a truncated answer): the
+# kernel reads the answer in the resolver's TCP segment.
+echo "options use-vc" >>"/etc/netns/$SRV/resolv.conf"
+dns_answer 203.0.113.36
+sleep 0.2
+expect_eq "resolved over TCP: the first SYN gets through" "$(app_connect)" 203.0.113.36
+check "names shows the address learned over TCP" sh -c "'$PC' names --netns '$SRV' | grep -q '203.0.113.36 .*snooped'"
+check "the lookup went over TCP (the dns rule's flow to 53 is TCP)" sh -c "'$PC' flows --netns '$SRV' --json | $PY -c 'import json,sys; assert any(f[\"proto\"] == \"tcp\" and f[\"remote\"].endswith(\":53\") for f in json.load(sys.stdin))'"
+sed -i '/use-vc/d' "/etc/netns/$SRV/resolv.conf"
+
 # The resolver loop follows the answers, both ways.
 dns_answer 203.0.113.31
 sleep 3 # the snooped answers (TTL 2) expire

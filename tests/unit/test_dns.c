@@ -130,6 +130,65 @@ static void syn_to(struct harness *h, const char *what, const char *addr,
 	       pass ? PC_R_OUT_NEW_FLOW : PC_R_OUT_DEFAULT_DROP, rule);
 }
 
+/*
+ * A DNS message on the TCP connection from SRV4:sport to the resolver
+ * (RFC 7766): its 2-byte length, then the message. claim: the length the
+ * prefix says (more than n: the rest would come in a later segment).
+ */
+static void tcp_dns(struct harness *h, const char *what, bool egress,
+		    const struct msg *m, uint16_t sport, size_t claim,
+		    int reason)
+{
+	uint8_t seg[sizeof(m->b) + 2];
+	struct pkt_spec s = { .family = AF_INET,
+			      .src = egress ? SRV4 : DNS4,
+			      .dst = egress ? DNS4 : SRV4,
+			      .proto = IPPROTO_TCP,
+			      .sport = egress ? sport : 53,
+			      .dport = egress ? 53 : sport,
+			      .tcp_flags = 0x18, /* PSH ACK */
+			      .data = seg,
+			      .payload = m->n + 2 };
+
+	seg[0] = claim >> 8;
+	seg[1] = claim & 0xff;
+	memcpy(seg + 2, m->b, m->n);
+	expect(h, what, egress, &s, true, reason, egress ? "dns" : NULL);
+}
+
+/* A TCP connection to the resolver's port 53 from sport, established. */
+static void tcp_dns_connect(struct harness *h, uint16_t sport)
+{
+	struct pkt_spec syn = { .family = AF_INET,
+				.src = SRV4,
+				.dst = DNS4,
+				.proto = IPPROTO_TCP,
+				.sport = sport,
+				.dport = 53,
+				.tcp_flags = 0x02 };
+	struct pkt_spec synack = { .family = AF_INET,
+				   .src = DNS4,
+				   .dst = SRV4,
+				   .proto = IPPROTO_TCP,
+				   .sport = 53,
+				   .dport = sport,
+				   .tcp_flags = 0x12,
+				   .ack = 1001 };
+
+	expect(h, "TCP to the resolver: the SYN goes out", true, &syn, true,
+	       PC_R_OUT_NEW_FLOW, "dns");
+	expect(h, "TCP to the resolver: its SYN-ACK comes in", false, &synack,
+	       true, PC_R_IN_ESTABLISHED, NULL);
+}
+
+static uint64_t split_count(struct harness *h)
+{
+	struct pc_dns_stats sum;
+
+	pc_dns_stats_sum(h->m.dns_stats, &sum);
+	return sum.split;
+}
+
 static uint32_t a4(const char *s)
 {
 	uint32_t a;
@@ -235,6 +294,41 @@ void test_dns(struct harness *h)
 	reply_in(h, "a reply pointing at loopback and the server", &r, 46005,
 		 DNS4);
 	syn_to(h, "loopback was refused", "127.0.0.1", 443, false, NULL);
+
+	/* 5. over TCP (after a truncated answer): one segment per message */
+	tcp_dns_connect(h, 47000);
+	header(&r, 0x7777, false, 0);
+	question(&r, api, 1);
+	tcp_dns(h, "a query over TCP goes out", true, &r, 47000, r.n,
+		PC_R_OUT_ESTABLISHED);
+	header(&r, 0x7777, true, 1);
+	question(&r, api, 1);
+	addr = a4("203.0.113.83");
+	answer(&r, 12, 1, 60, &addr, 4);
+	tcp_dns(h, "its reply comes in over TCP", false, &r, 47000, r.n,
+		PC_R_IN_ESTABLISHED);
+	syn_to(h, "an address answered over TCP is allowed on 443",
+	       "203.0.113.83", 443, true, "api-cloudflare");
+	{
+		uint64_t before = split_count(h);
+
+		header(&r, 0x7778, false, 0);
+		question(&r, api, 1);
+		tcp_dns(h, "another query over TCP", true, &r, 47000, r.n,
+			PC_R_OUT_ESTABLISHED);
+		header(&r, 0x7778, true, 1);
+		question(&r, api, 1);
+		addr = a4("203.0.113.84");
+		answer(&r, 12, 1, 60, &addr, 4);
+		tcp_dns(h, "a reply whose length says more segments follow",
+			false, &r, 47000, r.n + 100, PC_R_IN_ESTABLISHED);
+		syn_to(h, "a split message teaches nothing", "203.0.113.84",
+		       443, false, NULL);
+		check(h, "... and is counted as split",
+		      split_count(h) == before + 1, "split %llu -> %llu",
+		      (unsigned long long)before,
+		      (unsigned long long)split_count(h));
+	}
 
 	/* 4. the learned entry carries its rule, name and source */
 	{

@@ -97,6 +97,18 @@ int pc_confirm_take(const struct pc_confirm_fds *f, bool clear)
 	return v == XDP_PASS;
 }
 
+unsigned int pc_confirm_up_left(const struct pc_confirm_fds *f)
+{
+	struct pc_confirm_state st;
+	__u32 zero = 0;
+	__u64 now = mono_ns();
+
+	if (bpf_map_lookup_elem(f->map, &zero, &st) || !st.c.pending ||
+	    !st.c.of_up || st.c.deadline_ns <= now)
+		return 0;
+	return (st.c.deadline_ns - now + 999999999ULL) / 1000000000ULL;
+}
+
 int pc_confirm_open_slot(const struct pc_maps *m)
 {
 	struct pc_config cfg;

@@ -38,6 +38,9 @@ int pc_confirm_arm(const struct pc_confirm_fds *f, __u32 rollback_slot,
  */
 int pc_confirm_take(const struct pc_confirm_fds *f, bool clear);
 
+/* Seconds (rounded up) left of a pending `up --confirm`; 0: none. */
+unsigned int pc_confirm_up_left(const struct pc_confirm_fds *f);
+
 /*
  * Write the rollback target of `up --confirm` into the slot not in force:
  * the running slot's config with every drop reason audited (counted,

@@ -14,12 +14,33 @@
 #include "names.h"
 #include "reload.h"
 
+/*
+ * reload --confirm while an up --confirm is pending: nothing was confirmed
+ * yet, so unconfirmed, this reload falls back to what the up's would have:
+ * every drop audited, in the slot not in force, within secs. Also puts the
+ * up's own fallback back when a reload fails.
+ */
+static int keep_up_fallback(const struct pc_maps *m,
+			    const struct pc_confirm_fds *cf, unsigned int secs)
+{
+	struct pc_active act;
+	__u32 zero = 0;
+	int open = pc_confirm_open_slot(m);
+
+	if (open < 0 || bpf_map_lookup_elem(m->active, &zero, &act))
+		return -1;
+	return pc_confirm_arm(cf, open, act.generation + 1, secs, true);
+}
+
 static int reload_locked(const struct pc_reload_opts *o)
 {
 	struct pc_policy pol = {};
 	char digest[PC_DIGEST_LEN];
 	char dir[PC_DIR_MAX];
 	struct pc_confirm_fds cf = { -1, -1, -1 };
+	unsigned int up_left;
+	bool up_pending;
+	int taken;
 	struct pc_active act;
 	struct pc_info info;
 	struct pc_maps m;
@@ -57,8 +78,10 @@ static int reload_locked(const struct pc_reload_opts *o)
 	/* A reload supersedes a pending rollback, and arms its own before
 	 * the switch: if this process dies after it, the kernel switches
 	 * back to the slot in force now. */
-	if (pc_confirm_take(&cf, true) < 0 ||
-	    bpf_map_lookup_elem(m.active, &zero, &act) ||
+	up_left = pc_confirm_up_left(&cf);
+	taken = pc_confirm_take(&cf, true);
+	up_pending = up_left && taken == 1;
+	if (taken < 0 || bpf_map_lookup_elem(m.active, &zero, &act) ||
 	    (o->confirm_secs &&
 	     pc_confirm_arm(&cf, act.slot, act.generation + 1, o->confirm_secs,
 			    false))) {
@@ -69,7 +92,18 @@ static int reload_locked(const struct pc_reload_opts *o)
 	if (pc_policy_apply(&m, &pol)) {
 		if (o->confirm_secs)
 			pc_confirm_take(&cf, true);
+		/* the running policy is unchanged: so is the up's fallback */
+		if (up_pending)
+			keep_up_fallback(&m, &cf, up_left);
 		goto out;
+	}
+	if (up_pending && !o->confirm_secs)
+		pc_warn("the pending 'up --confirm' is superseded: this policy stays without a confirm");
+	if (up_pending && o->confirm_secs &&
+	    keep_up_fallback(&m, &cf, o->confirm_secs)) {
+		pc_warn("re-arming the audit-only rollback of the pending up failed: %s; unconfirmed, this reload rolls back to the up's policy",
+			strerror(errno));
+		up_pending = false;
 	}
 	if (pc_names_apply(&m, &pol))
 		pc_warn("updating the host names failed: %s", strerror(errno));
@@ -81,7 +115,9 @@ static int reload_locked(const struct pc_reload_opts *o)
 	       o->policy ? o->policy : "(built-in default)", digest,
 	       pol.n_rules);
 	if (o->confirm_secs)
-		printf("; rolls back in %u s unless 'portcullis confirm --iface %s%s%s'",
+		printf("; %s in %u s unless 'portcullis confirm --iface %s%s%s'",
+		       up_pending ? "drops stop (the up is not confirmed yet)" :
+				    "rolls back",
 		       o->confirm_secs, o->ifname, o->netns ? " --netns " : "",
 		       o->netns ? o->netns : "");
 	putchar('\n');

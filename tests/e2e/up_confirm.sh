@@ -80,6 +80,27 @@ check_not "the confirmed lockdown still drops inbound 8080" in_8080
 check "and ssh still gets in" ssh_in
 down
 
+# --- A reload while the up is not confirmed. With --confirm, nothing has
+# been confirmed yet: unconfirmed, it falls back to audit-only too. Without,
+# it supersedes the up's confirm (and says so).
+reload() { "$PC" reload --iface srv0 --netns "$SRV" "$@"; }
+up --policy "$P/reload-a.yaml" --confirm 60 >/dev/null 2>&1
+reload --policy "$P/reload-ssh2222.yaml" --confirm 2 >"$PC_TMP/r.out" 2>&1
+expect_eq "reload --confirm during a pending up exits 0" "$?" 0
+check "it says drops stop, the up not being confirmed" grep -q "drops stop (the up is not confirmed yet) in 2 s" "$PC_TMP/r.out"
+for _ in $(seq 60); do [ "$(field confirm)" = pending ] || break; sleep 0.1; done
+expect_eq "2 s later: rolled back" "$(field confirm)" rolled-back
+expect_eq "  ... to audit only, not to the unconfirmed up's policy" "$(field policy)" "(audit only: up not confirmed)"
+check "  ... ssh gets in" ssh_in
+check "  ... inbound 8080 too" in_8080
+down
+up --policy "$P/reload-a.yaml" --confirm 60 >/dev/null 2>&1
+reload --policy "$P/reload-a.yaml" >/dev/null 2>"$PC_TMP/r.err"
+check "a plain reload says it supersedes the pending up" grep -q "superseded: this policy stays" "$PC_TMP/r.err"
+expect_eq "  ... and nothing is pending any more" "$(field confirm)" none
+check_not "  ... the policy drops inbound 8080" in_8080
+down
+
 # --- A confirm at the deadline: kept (exit 0, still enforcing) or too late
 # (exit 5, rolled back), never both. Six tries around the deadline.
 mixed=0 kept=0 late=0

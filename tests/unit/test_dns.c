@@ -130,22 +130,29 @@ static void syn_to(struct harness *h, const char *what, const char *addr,
 	       pass ? PC_R_OUT_NEW_FLOW : PC_R_OUT_DEFAULT_DROP, rule);
 }
 
+/* One TCP connection from the server to a resolver's port 53. */
+struct tcp_conn {
+	int family;
+	const char *srv, *dns;
+	uint16_t sport;
+};
+
 /*
- * A DNS message on the TCP connection from SRV4:sport to the resolver
- * (RFC 7766): its 2-byte length, then the message. claim: the length the
- * prefix says (more than n: the rest would come in a later segment).
+ * A DNS message on connection c (RFC 7766): its 2-byte length, then the
+ * message. claim: the length the prefix says (more than the message: the
+ * rest would come in a later segment).
  */
 static void tcp_dns(struct harness *h, const char *what, bool egress,
-		    const struct msg *m, uint16_t sport, size_t claim,
+		    const struct tcp_conn *c, const struct msg *m, size_t claim,
 		    int reason)
 {
 	uint8_t seg[sizeof(m->b) + 2];
-	struct pkt_spec s = { .family = AF_INET,
-			      .src = egress ? SRV4 : DNS4,
-			      .dst = egress ? DNS4 : SRV4,
+	struct pkt_spec s = { .family = c->family,
+			      .src = egress ? c->srv : c->dns,
+			      .dst = egress ? c->dns : c->srv,
 			      .proto = IPPROTO_TCP,
-			      .sport = egress ? sport : 53,
-			      .dport = egress ? 53 : sport,
+			      .sport = egress ? c->sport : 53,
+			      .dport = egress ? 53 : c->sport,
 			      .tcp_flags = 0x18, /* PSH ACK */
 			      .data = seg,
 			      .payload = m->n + 2 };
@@ -156,29 +163,33 @@ static void tcp_dns(struct harness *h, const char *what, bool egress,
 	expect(h, what, egress, &s, true, reason, egress ? "dns" : NULL);
 }
 
-/* A TCP connection to the resolver's port 53 from sport, established. */
-static void tcp_dns_connect(struct harness *h, uint16_t sport)
+/* Connection c, established: the SYN out, the SYN-ACK in. */
+static void tcp_dns_connect(struct harness *h, const struct tcp_conn *c)
 {
-	struct pkt_spec syn = { .family = AF_INET,
-				.src = SRV4,
-				.dst = DNS4,
+	struct pkt_spec syn = { .family = c->family,
+				.src = c->srv,
+				.dst = c->dns,
 				.proto = IPPROTO_TCP,
-				.sport = sport,
+				.sport = c->sport,
 				.dport = 53,
 				.tcp_flags = 0x02 };
-	struct pkt_spec synack = { .family = AF_INET,
-				   .src = DNS4,
-				   .dst = SRV4,
+	struct pkt_spec synack = { .family = c->family,
+				   .src = c->dns,
+				   .dst = c->srv,
 				   .proto = IPPROTO_TCP,
 				   .sport = 53,
-				   .dport = sport,
+				   .dport = c->sport,
 				   .tcp_flags = 0x12,
 				   .ack = 1001 };
 
-	expect(h, "TCP to the resolver: the SYN goes out", true, &syn, true,
-	       PC_R_OUT_NEW_FLOW, "dns");
-	expect(h, "TCP to the resolver: its SYN-ACK comes in", false, &synack,
-	       true, PC_R_IN_ESTABLISHED, NULL);
+	const char *v = c->family == AF_INET6 ? "IPv6" : "IPv4";
+	char n[80];
+
+	snprintf(n, sizeof(n), "TCP to the resolver (%s): the SYN goes out", v);
+	expect(h, n, true, &syn, true, PC_R_OUT_NEW_FLOW, "dns");
+	snprintf(n, sizeof(n), "TCP to the resolver (%s): its SYN-ACK comes in",
+		 v);
+	expect(h, n, false, &synack, true, PC_R_IN_ESTABLISHED, NULL);
 }
 
 static uint64_t split_count(struct harness *h)
@@ -296,38 +307,58 @@ void test_dns(struct harness *h)
 	syn_to(h, "loopback was refused", "127.0.0.1", 443, false, NULL);
 
 	/* 5. over TCP (after a truncated answer): one segment per message */
-	tcp_dns_connect(h, 47000);
-	header(&r, 0x7777, false, 0);
-	question(&r, api, 1);
-	tcp_dns(h, "a query over TCP goes out", true, &r, 47000, r.n,
-		PC_R_OUT_ESTABLISHED);
-	header(&r, 0x7777, true, 1);
-	question(&r, api, 1);
-	addr = a4("203.0.113.83");
-	answer(&r, 12, 1, 60, &addr, 4);
-	tcp_dns(h, "its reply comes in over TCP", false, &r, 47000, r.n,
-		PC_R_IN_ESTABLISHED);
-	syn_to(h, "an address answered over TCP is allowed on 443",
-	       "203.0.113.83", 443, true, "api-cloudflare");
 	{
-		uint64_t before = split_count(h);
+		const struct tcp_conn c4 = { AF_INET, SRV4, DNS4, 47000 };
+		const struct tcp_conn c6 = { AF_INET6, SRV6, DNS6, 47001 };
+		uint64_t before;
+		uint8_t addr6[16];
 
+		tcp_dns_connect(h, &c4);
+		header(&r, 0x7777, false, 0);
+		question(&r, api, 1);
+		tcp_dns(h, "a query over TCP goes out", true, &c4, &r, r.n,
+			PC_R_OUT_ESTABLISHED);
+		header(&r, 0x7777, true, 1);
+		question(&r, api, 1);
+		addr = a4("203.0.113.83");
+		answer(&r, 12, 1, 60, &addr, 4);
+		tcp_dns(h, "its reply comes in over TCP", false, &c4, &r, r.n,
+			PC_R_IN_ESTABLISHED);
+		syn_to(h, "an address answered over TCP is allowed on 443",
+		       "203.0.113.83", 443, true, "api-cloudflare");
+
+		before = split_count(h);
 		header(&r, 0x7778, false, 0);
 		question(&r, api, 1);
-		tcp_dns(h, "another query over TCP", true, &r, 47000, r.n,
+		tcp_dns(h, "another query over TCP", true, &c4, &r, r.n,
 			PC_R_OUT_ESTABLISHED);
 		header(&r, 0x7778, true, 1);
 		question(&r, api, 1);
 		addr = a4("203.0.113.84");
 		answer(&r, 12, 1, 60, &addr, 4);
 		tcp_dns(h, "a reply whose length says more segments follow",
-			false, &r, 47000, r.n + 100, PC_R_IN_ESTABLISHED);
+			false, &c4, &r, r.n + 100, PC_R_IN_ESTABLISHED);
 		syn_to(h, "a split message teaches nothing", "203.0.113.84",
 		       443, false, NULL);
 		check(h, "... and is counted as split",
 		      split_count(h) == before + 1, "split %llu -> %llu",
 		      (unsigned long long)before,
 		      (unsigned long long)split_count(h));
+
+		/* IPv6: an AAAA answer over TCP to the v6 resolver */
+		tcp_dns_connect(h, &c6);
+		header(&r, 0x7779, false, 0);
+		question(&r, api, 28);
+		tcp_dns(h, "an AAAA query over TCP/IPv6 goes out", true, &c6,
+			&r, r.n, PC_R_OUT_ESTABLISHED);
+		header(&r, 0x7779, true, 1);
+		question(&r, api, 28);
+		inet_pton(AF_INET6, "2001:db8:77::83", addr6);
+		answer(&r, 12, 28, 60, addr6, 16);
+		tcp_dns(h, "its reply comes in over TCP/IPv6", false, &c6, &r,
+			r.n, PC_R_IN_ESTABLISHED);
+		syn_to(h, "the AAAA answered over TCP/IPv6 is allowed on 443",
+		       "2001:db8:77::83", 443, true, "api-cloudflare");
 	}
 
 	/* 4. the learned entry carries its rule, name and source */

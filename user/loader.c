@@ -281,16 +281,12 @@ int pc_up(const struct pc_up_opts *o)
 	struct pc_maps m;
 	bool created_hook = false, tc_attached = false, tc_in_attached = false;
 	bool pinned = false;
-	int ifindex, link_fd = -1, ret = PC_EXIT_KERNEL, err, adopted, lock;
+	int ifindex, link_fd = -1, ret = PC_EXIT_KERNEL, err, adopted,
+		     lock = -1;
 	__u32 mode = 0;
 
 	if (pc_policy_load_for(o->policy, o->netns, &pol, digest))
 		return PC_EXIT_POLICY;
-	lock = pc_iface_lock(o->netns, o->ifname); /* held until the end */
-	if (lock == -2) {
-		ret = PC_EXIT_STATE;
-		goto cleanup;
-	}
 	if (pc_netns_enter(o->netns)) {
 		ret = PC_EXIT_ERROR;
 		goto cleanup;
@@ -301,6 +297,11 @@ int pc_up(const struct pc_up_opts *o)
 		       "interface '%s' not found%s%s", o->ifname,
 		       o->netns ? " in netns " : "", o->netns ? o->netns : "");
 		ret = PC_EXIT_ERROR;
+		goto cleanup;
+	}
+	lock = pc_iface_lock(o->netns, o->ifname); /* held until the end */
+	if (lock == -2) {
+		ret = PC_EXIT_STATE;
 		goto cleanup;
 	}
 	if (!o->force && pc_lockout_check(o->ifname, &pol)) {
@@ -520,8 +521,13 @@ static int down_locked(const char *ifname, const char *netns)
 
 int pc_down(const char *ifname, const char *netns)
 {
-	int lock = pc_iface_lock(netns, ifname), ret;
+	char dir[PC_DIR_MAX];
+	int lock = -1, ret;
 
+	/* not up: nothing to lock (down_locked says so) */
+	pc_pin_dir(dir, sizeof(dir), netns, ifname);
+	if (access(dir, F_OK) == 0)
+		lock = pc_iface_lock(netns, ifname);
 	if (lock == -2)
 		return PC_EXIT_STATE;
 	ret = down_locked(ifname, netns);

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "apply.h"
@@ -131,8 +132,13 @@ out:
 
 int pc_reload(const struct pc_reload_opts *o)
 {
-	int lock = pc_iface_lock(o->netns, o->ifname), ret;
+	char dir[PC_DIR_MAX];
+	int lock = -1, ret;
 
+	/* not up: nothing to lock (reload_locked says so) */
+	pc_pin_dir(dir, sizeof(dir), o->netns, o->ifname);
+	if (access(dir, F_OK) == 0)
+		lock = pc_iface_lock(o->netns, o->ifname);
 	if (lock == -2)
 		return PC_EXIT_STATE;
 	ret = reload_locked(o);

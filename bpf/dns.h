@@ -154,14 +154,21 @@ static __always_inline struct pc_dns_at pc_dns_at_udp(const struct pc_pkt *p)
 	return at;
 }
 
-/* The TCP header's length in bytes (the parser checked 20 of them). */
-static __always_inline __u32 pc_tcp_hlen(const struct pc_pkt *p, void *data_end)
+/*
+ * TCP: where the segment's data (the message's length prefix) starts in a
+ * frame of frame_len bytes, or 0 when the segment carries none. The parser
+ * checked 20 bytes of the header; doff says how long it is.
+ */
+static __always_inline __u32 pc_dns_tcp_data(const struct pc_pkt *p,
+					     void *data_end, __u32 frame_len)
 {
 	struct tcphdr *tcp = p->l4;
+	__u32 off;
 
 	if (!tcp || (void *)(tcp + 1) > data_end)
 		return 0;
-	return tcp->doff * 4;
+	off = p->l4_off + tcp->doff * 4;
+	return off + 2 <= frame_len ? off : 0;
 }
 
 /*
@@ -382,20 +389,17 @@ static __always_inline int pc_dns_snoopable(const struct pc_pkt *p, int egress)
 static __always_inline struct pc_dns_at pc_dns_at_xdp(struct xdp_md *ctx,
 						      const struct pc_pkt *p)
 {
-	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
+	__u32 len = data_end - (void *)(long)ctx->data, off;
 	struct pc_dns_at none = {};
-	__u32 hl, off;
 	__be16 n;
 
 	if (p->l4proto != IPPROTO_TCP)
 		return pc_dns_at_udp(p);
-	hl = pc_tcp_hlen(p, data_end);
-	off = p->l4_off + hl;
-	if (!hl || off + 2 > data_end - data ||
-	    bpf_xdp_load_bytes(ctx, off, &n, 2))
+	off = pc_dns_tcp_data(p, data_end, len);
+	if (!off || bpf_xdp_load_bytes(ctx, off, &n, 2))
 		return none; /* no data in this segment */
-	return pc_dns_at_tcp(off, data_end - data, bpf_ntohs(n));
+	return pc_dns_at_tcp(off, len, bpf_ntohs(n));
 }
 
 /* The same in an skb (its data may be paged: skb->len counts it). */
@@ -404,14 +408,13 @@ static __always_inline struct pc_dns_at pc_dns_at_skb(struct __sk_buff *skb,
 {
 	void *data_end = (void *)(long)skb->data_end;
 	struct pc_dns_at none = {};
-	__u32 hl, off;
+	__u32 off;
 	__be16 n;
 
 	if (p->l4proto != IPPROTO_TCP)
 		return pc_dns_at_udp(p);
-	hl = pc_tcp_hlen(p, data_end);
-	off = p->l4_off + hl;
-	if (!hl || off + 2 > skb->len || bpf_skb_load_bytes(skb, off, &n, 2))
+	off = pc_dns_tcp_data(p, data_end, skb->len);
+	if (!off || bpf_skb_load_bytes(skb, off, &n, 2))
 		return none;
 	return pc_dns_at_tcp(off, skb->len, bpf_ntohs(n));
 }

@@ -61,8 +61,9 @@ static int run_prog(int fd)
 	return opts.retval;
 }
 
-int pc_confirm_arm(const struct pc_confirm_fds *f, __u32 rollback_slot,
-		   __u32 generation, unsigned int secs, bool of_up)
+/* Write the state (pending, for rollback_slot) and start the timer. */
+static int arm(const struct pc_confirm_fds *f, __u32 rollback_slot,
+	       unsigned int secs, bool of_up)
 {
 	struct pc_confirm_state st = {};
 	__u32 zero = 0;
@@ -70,7 +71,6 @@ int pc_confirm_arm(const struct pc_confirm_fds *f, __u32 rollback_slot,
 	st.c.deadline_ns = mono_ns() + secs * 1000000000ULL;
 	st.c.pending = 1;
 	st.c.rollback_slot = rollback_slot;
-	st.c.generation = generation;
 	st.c.of_up = of_up;
 	if (bpf_map_update_elem(f->map, &zero, &st, BPF_ANY))
 		return -1;
@@ -79,6 +79,29 @@ int pc_confirm_arm(const struct pc_confirm_fds *f, __u32 rollback_slot,
 		return -1;
 	}
 	return 0;
+}
+
+int pc_confirm_arm(const struct pc_confirm_fds *f, __u32 rollback_slot,
+		   unsigned int secs)
+{
+	return arm(f, rollback_slot, secs, false);
+}
+
+int pc_confirm_arm_audit(const struct pc_confirm_fds *f,
+			 const struct pc_maps *m, unsigned int secs)
+{
+	struct pc_config cfg;
+	struct pc_active act;
+	__u32 zero = 0, open;
+
+	if (bpf_map_lookup_elem(m->active, &zero, &act) ||
+	    bpf_map_lookup_elem(m->policy_cfg, &act.slot, &cfg))
+		return -1;
+	open = !act.slot;
+	cfg.audit_mask = PC_DROP_MASK;
+	if (bpf_map_update_elem(m->policy_cfg, &open, &cfg, BPF_ANY))
+		return -1;
+	return arm(f, open, secs, true);
 }
 
 int pc_confirm_take(const struct pc_confirm_fds *f, bool clear)
@@ -107,22 +130,6 @@ unsigned int pc_confirm_up_left(const struct pc_confirm_fds *f)
 	    !st.c.of_up || st.c.deadline_ns <= now)
 		return 0;
 	return (st.c.deadline_ns - now + 999999999ULL) / 1000000000ULL;
-}
-
-int pc_confirm_open_slot(const struct pc_maps *m)
-{
-	struct pc_config cfg;
-	struct pc_active act;
-	__u32 zero = 0, open;
-
-	if (bpf_map_lookup_elem(m->active, &zero, &act) ||
-	    bpf_map_lookup_elem(m->policy_cfg, &act.slot, &cfg))
-		return -1;
-	open = !act.slot;
-	cfg.audit_mask = PC_DROP_MASK;
-	if (bpf_map_update_elem(m->policy_cfg, &open, &cfg, BPF_ANY))
-		return -1;
-	return open;
 }
 
 int pc_confirm(const char *ifname, const char *netns)

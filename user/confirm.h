@@ -25,11 +25,19 @@ void pc_confirm_close(struct pc_confirm_fds *f);
 
 /*
  * Arm the rollback: unless kept within secs, the kernel switches the
- * active slot to rollback_slot. of_up: armed by up (status tells it).
- * Returns 0, or -1 with errno.
+ * active slot to rollback_slot. Returns 0, or -1 with errno.
  */
 int pc_confirm_arm(const struct pc_confirm_fds *f, __u32 rollback_slot,
-		   __u32 generation, unsigned int secs, bool of_up);
+		   unsigned int secs);
+
+/*
+ * Arm the rollback of `up --confirm`: write the running slot's config with
+ * every drop reason audited (counted, passed) into the slot not in force,
+ * and switch to it unless kept within secs, so a lockdown nobody confirmed
+ * stops dropping (status tells it: of_up). Returns 0, or -1 with errno.
+ */
+int pc_confirm_arm_audit(const struct pc_confirm_fds *f,
+			 const struct pc_maps *m, unsigned int secs);
 
 /*
  * Take a pending rollback (it will not happen): 1 taken, 0 nothing was
@@ -40,14 +48,6 @@ int pc_confirm_take(const struct pc_confirm_fds *f, bool clear);
 
 /* Seconds (rounded up) left of a pending `up --confirm`; 0: none. */
 unsigned int pc_confirm_up_left(const struct pc_confirm_fds *f);
-
-/*
- * Write the rollback target of `up --confirm` into the slot not in force:
- * the running slot's config with every drop reason audited (counted,
- * passed), so a lockdown nobody confirmed stops dropping. Returns that
- * slot, or -1.
- */
-int pc_confirm_open_slot(const struct pc_maps *m);
 
 /* `portcullis confirm`: PC_EXIT_* codes. */
 int pc_confirm(const char *ifname, const char *netns);

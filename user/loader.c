@@ -252,12 +252,8 @@ static int arm_up_rollback(struct portcullis *skel, const struct pc_maps *m,
 		.arm = bpf_program__fd(skel->progs.pc_confirm_arm),
 		.keep = bpf_program__fd(skel->progs.pc_confirm_keep),
 	};
-	struct pc_active act;
-	__u32 zero = 0;
-	int open = pc_confirm_open_slot(m);
 
-	if (open < 0 || bpf_map_lookup_elem(m->active, &zero, &act) ||
-	    pc_confirm_arm(&f, open, act.generation + 1, secs, true)) {
+	if (pc_confirm_arm_audit(&f, m, secs)) {
 		pc_err("run with -v; the kernel needs bpf_timer",
 		       "arming the rollback timer failed: %s", strerror(errno));
 		return -1;
@@ -521,13 +517,8 @@ static int down_locked(const char *ifname, const char *netns)
 
 int pc_down(const char *ifname, const char *netns)
 {
-	char dir[PC_DIR_MAX];
-	int lock = -1, ret;
+	int lock = pc_iface_lock_pinned(netns, ifname), ret;
 
-	/* not up: nothing to lock (down_locked says so) */
-	pc_pin_dir(dir, sizeof(dir), netns, ifname);
-	if (access(dir, F_OK) == 0)
-		lock = pc_iface_lock(netns, ifname);
 	if (lock == -2)
 		return PC_EXIT_STATE;
 	ret = down_locked(ifname, netns);

@@ -50,6 +50,14 @@ unlocked:
 	return -1;
 }
 
+int pc_iface_lock_pinned(const char *netns, const char *ifname)
+{
+	char dir[PC_DIR_MAX];
+
+	pc_pin_dir(dir, sizeof(dir), netns, ifname);
+	return access(dir, F_OK) ? -1 : pc_iface_lock(netns, ifname);
+}
+
 void pc_iface_unlock(int fd)
 {
 	if (fd >= 0)

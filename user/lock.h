@@ -19,6 +19,9 @@
  * -2 when another command held the lock all that time (reported).
  */
 int pc_iface_lock(const char *netns, const char *ifname);
+/* The same for an interface that is up (pinned); -1 when it is not (the
+ * command then says so itself, and no lock file is made for a typo). */
+int pc_iface_lock_pinned(const char *netns, const char *ifname);
 void pc_iface_unlock(int fd);
 
 #endif /* PC_LOCK_H */

@@ -87,6 +87,7 @@ static void read_names(const struct pc_maps *m, struct iface *i)
 	size_t n_seen;
 	struct timespec ts;
 	__u64 now;
+
 	pc_dns_stats_sum(m->dns_stats, &i->dns);
 	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
 	now = ts.tv_sec * 1000000000ULL + ts.tv_nsec;

@@ -2,7 +2,6 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "apply.h"
@@ -14,24 +13,6 @@
 #include "pins.h"
 #include "names.h"
 #include "reload.h"
-
-/*
- * reload --confirm while an up --confirm is pending: nothing was confirmed
- * yet, so unconfirmed, this reload falls back to what the up's would have:
- * every drop audited, in the slot not in force, within secs. Also puts the
- * up's own fallback back when a reload fails.
- */
-static int keep_up_fallback(const struct pc_maps *m,
-			    const struct pc_confirm_fds *cf, unsigned int secs)
-{
-	struct pc_active act;
-	__u32 zero = 0;
-	int open = pc_confirm_open_slot(m);
-
-	if (open < 0 || bpf_map_lookup_elem(m->active, &zero, &act))
-		return -1;
-	return pc_confirm_arm(cf, open, act.generation + 1, secs, true);
-}
 
 static int reload_locked(const struct pc_reload_opts *o)
 {
@@ -84,8 +65,7 @@ static int reload_locked(const struct pc_reload_opts *o)
 	up_pending = up_left && taken == 1;
 	if (taken < 0 || bpf_map_lookup_elem(m.active, &zero, &act) ||
 	    (o->confirm_secs &&
-	     pc_confirm_arm(&cf, act.slot, act.generation + 1, o->confirm_secs,
-			    false))) {
+	     pc_confirm_arm(&cf, act.slot, o->confirm_secs))) {
 		pc_err("the running policy is unchanged; run with -v",
 		       "arming the rollback timer failed: %s", strerror(errno));
 		goto out;
@@ -95,13 +75,15 @@ static int reload_locked(const struct pc_reload_opts *o)
 			pc_confirm_take(&cf, true);
 		/* the running policy is unchanged: so is the up's fallback */
 		if (up_pending)
-			keep_up_fallback(&m, &cf, up_left);
+			pc_confirm_arm_audit(&cf, &m, up_left);
 		goto out;
 	}
 	if (up_pending && !o->confirm_secs)
 		pc_warn("the pending 'up --confirm' is superseded: this policy stays without a confirm");
+	/* the up is not confirmed yet: unconfirmed, this reload falls back
+	 * to audit only too (into the slot the switch just left) */
 	if (up_pending && o->confirm_secs &&
-	    keep_up_fallback(&m, &cf, o->confirm_secs)) {
+	    pc_confirm_arm_audit(&cf, &m, o->confirm_secs)) {
 		pc_warn("re-arming the audit-only rollback of the pending up failed: %s; unconfirmed, this reload rolls back to the up's policy",
 			strerror(errno));
 		up_pending = false;
@@ -132,13 +114,8 @@ out:
 
 int pc_reload(const struct pc_reload_opts *o)
 {
-	char dir[PC_DIR_MAX];
-	int lock = -1, ret;
+	int lock = pc_iface_lock_pinned(o->netns, o->ifname), ret;
 
-	/* not up: nothing to lock (reload_locked says so) */
-	pc_pin_dir(dir, sizeof(dir), o->netns, o->ifname);
-	if (access(dir, F_OK) == 0)
-		lock = pc_iface_lock(o->netns, o->ifname);
 	if (lock == -2)
 		return PC_EXIT_STATE;
 	ret = reload_locked(o);

@@ -42,6 +42,7 @@ struct portcullis *pc_trace_load(pc_map_fd_fn fd_of, void *arg)
 	/* Only the two verdict programs: no timers in the dry run. */
 	bpf_program__set_autoload(t->progs.pc_gc_arm, false);
 	bpf_program__set_autoload(t->progs.pc_confirm_arm, false);
+	bpf_program__set_autoload(t->progs.pc_confirm_keep, false);
 	bpf_program__set_autoload(t->progs.pc_dns_snoop_reply, false);
 	bpf_program__set_autoload(t->progs.pc_dns_snoop_query, false);
 	if (portcullis__load(t))

@@ -122,8 +122,8 @@ struct pc_confirm {
 	__u64 rolled_back_ns;
 	__u32 rollback_slot;
 	__u32 rolled_back; /* 1: the timer switched back */
-	__u32 generation; /* active.generation the confirm is for */
 	__u32 of_up; /* 1: armed by up: rollback_slot audits every drop */
+	__u32 pad;
 };
 _Static_assert(sizeof(struct pc_confirm) == 40, "pc_confirm size");
 

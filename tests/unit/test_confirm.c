@@ -59,7 +59,7 @@ static void confirm_in_time(struct harness *h)
 	check(h, "confirm with nothing pending finds nothing",
 	      pc_confirm_take(&f, false) == 0, "keep took a rollback");
 	if (read_state(h, &st, &before) ||
-	    pc_confirm_arm(&f, !before.slot, before.generation + 1, 1, false)) {
+	    pc_confirm_arm(&f, !before.slot, 1)) {
 		check(h, "arming the rollback", false, "failed");
 		return;
 	}
@@ -118,14 +118,16 @@ static void up_not_confirmed(struct harness *h)
 	       false, PC_R_IN_DEFAULT_DROP, NULL);
 	if (read_state(h, &st, &before))
 		return;
-	open = pc_confirm_open_slot(&h->m);
-	check(h, "the open slot is the one not in force",
-	      open == (int)!before.slot, "open slot %d, active %u", open,
-	      before.slot);
-	if (open < 0 ||
-	    bpf_map_lookup_elem(h->m.policy_cfg, &(__u32){ open }, &cfg) ||
-	    pc_confirm_arm(&f, open, before.generation + 1, 1, true)) {
+	if (pc_confirm_arm_audit(&f, &h->m, 1) || read_state(h, &st, &after)) {
 		check(h, "arming the up rollback", false, "failed");
+		return;
+	}
+	open = st.c.rollback_slot;
+	check(h, "the open slot is the one not in force",
+	      open == (int)!before.slot && after.slot == before.slot,
+	      "open slot %d, active %u -> %u", open, before.slot, after.slot);
+	if (bpf_map_lookup_elem(h->m.policy_cfg, &(__u32){ open }, &cfg)) {
+		check(h, "reading the open slot", false, "failed");
 		return;
 	}
 	check(h, "the open slot audits every drop reason",

@@ -94,6 +94,7 @@ int main(int argc, char **argv)
 {
 	const char *csv_path = argc > 1 ? argv[1] : "build/bench/bench.csv";
 	struct harness h = { .group = "bench" };
+	int err;
 
 	if (argc > 1 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")))
 		return usage(stdout, 0);
@@ -105,8 +106,11 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (argc > 1 && !strcmp(argv[1], "--log-cost"))
-		return h_setup(&h, NULL, 0) ? 1 : log_cost(&h);
-	if (argc > 2 && !strcmp(argv[1], "--scaling"))
-		return scaling(argv[2]);
-	return bench_paths(csv_path);
+		err = h_setup(&h, NULL, 0) ? 1 : log_cost(&h);
+	else if (argc > 2 && !strcmp(argv[1], "--scaling"))
+		err = scaling(argv[2]);
+	else
+		err = bench_paths(csv_path);
+	clock_report();
+	return err;
 }

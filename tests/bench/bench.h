@@ -14,8 +14,16 @@
 #define REPEAT 2000000
 #define ROUNDS 5 /* best of: the VM is noisy */
 
-/* One run of REPEAT frames: ns per frame, -1 on error. */
+/*
+ * One run of REPEAT frames: ns per frame by the call's own clock (an XDP
+ * program is held attached for it, measure.c), -1 on error.
+ */
 double ns_once(int prog_fd, const struct pkt_spec *s, int *retval);
+/*
+ * How many of the timed calls ran 2 ns a frame or more over the kernel's
+ * whole-ns figure: a few (preempted), never all (the hold failed).
+ */
+void clock_report(void);
 /*
  * One frame through fds[0] then fds[1], one run each (repeat 1, so the
  * kernel's per-run clock reads are in both): adds the durations to sum[k].

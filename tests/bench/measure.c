@@ -51,6 +51,10 @@ static int xdp_hold(int prog_fd)
 	return 0;
 }
 
+/* Timed calls, and those that spent 2 ns a frame or more outside the
+ * kernel's clock (see clock_report). */
+static int calls, outside;
+
 static double mono_ns(void)
 {
 	struct timespec t;
@@ -79,7 +83,19 @@ double ns_once(int prog_fd, const struct pkt_spec *s, int *retval)
 	 * ns. The call can also hold a reschedule the kernel's clock leaves
 	 * out; the best of the rounds leaves such a run out.
 	 */
+	calls++;
+	if ((t1 - t0) / REPEAT >= opts.duration + 2.0)
+		outside++;
 	return (t1 - t0) / REPEAT;
+}
+
+void clock_report(void)
+{
+	if (calls)
+		printf("timing: %d of %d calls 2 ns a frame or more over the "
+		       "kernel's clock (preempted: the best of %d rounds "
+		       "leaves them out)\n",
+		       outside, calls, ROUNDS);
 }
 
 int pair_once(const int fds[2], const struct pkt_spec *s, const int want[2],

@@ -25,19 +25,19 @@
  */
 static int xdp_hold(int prog_fd)
 {
-	static int held = -1, ifindex;
+	static __u32 held; /* the id of the program attached, 0: none */
+	static int ifindex;
 	struct bpf_prog_info info = {};
 	__u32 len = sizeof(info);
 
-	if (prog_fd == held)
-		return 0;
 	if (bpf_obj_get_info_by_fd(prog_fd, &info, &len))
 		return -1;
-	if (info.type != BPF_PROG_TYPE_XDP)
+	if (info.type != BPF_PROG_TYPE_XDP || info.id == held)
 		return 0;
 	if (!ifindex) {
 		if (system("ip link add pcb0 type veth peer name pcb1"))
-			return -1;
+			fprintf(stderr, "bench: making the bench's veth failed "
+					"(is iproute2 installed?)\n");
 		ifindex = if_nametoindex("pcb0");
 		if (!ifindex)
 			return -1;
@@ -47,12 +47,14 @@ static int xdp_hold(int prog_fd)
 				"bench's veth failed\n");
 		return -1;
 	}
-	held = prog_fd;
+	held = info.id;
 	return 0;
 }
 
-/* Timed calls, and those that spent 2 ns a frame or more outside the
- * kernel's clock (see clock_report). */
+/*
+ * Timed calls, and those that spent 2 ns a frame or more outside the
+ * kernel's clock (see clock_report).
+ */
 static int calls, outside;
 
 static double mono_ns(void)

@@ -13,8 +13,8 @@
 #include "parse.h"
 #include "policy.h"
 
-/* Refresh seen_ns at most this often, to keep the entry's cache line calm. */
-#define PC_FLOW_REFRESH_NS 100000000ULL
+_Static_assert(PC_IPPROTO_TCP == IPPROTO_TCP && PC_IPPROTO_UDP == IPPROTO_UDP,
+	       "the ABI's protocol numbers");
 
 #define ICMP_ECHO_REQUEST 8
 #define ICMP_ECHO_REPLY 0
@@ -100,27 +100,6 @@ static __always_inline int pc_flow_key(const struct pc_pkt *p, int egress,
 	return 0;
 }
 
-static __always_inline __u64 pc_flow_timeout(const struct pc_config *cfg,
-					     const struct pc_flow_val *v,
-					     __u8 proto)
-{
-	switch (proto) {
-	case IPPROTO_TCP:
-		switch (v->state) {
-		case PC_FS_NEW:
-			return cfg->timeout_tcp_syn_ns;
-		case PC_FS_ESTABLISHED:
-			return cfg->timeout_tcp_est_ns;
-		case PC_FS_FIN_WAIT:
-			return cfg->timeout_tcp_fin_ns;
-		}
-		return cfg->timeout_tcp_close_ns;
-	case IPPROTO_UDP:
-		return cfg->timeout_udp_ns;
-	}
-	return cfg->timeout_icmp_ns;
-}
-
 /* The entry of k in its family's table (flows4 or flows6), or NULL. */
 static __always_inline struct pc_flow_val *pc_flow_find(const union pc_fkey *k)
 {
@@ -149,14 +128,13 @@ static __always_inline long pc_flow_put(const union pc_fkey *k,
 }
 
 /*
- * Has v been idle for its timeout? An entry stamped by another CPU after
- * now was read is not (pc_since gives 0).
+ * Is v dead at now? One compare with its deadline: no policy is read. An
+ * entry another CPU stamped after now was read is not.
  */
-static __always_inline int pc_flow_expired(const struct pc_config *cfg,
-					   const struct pc_flow_val *v,
-					   __u8 proto, __u64 now)
+static __always_inline int pc_flow_expired(const struct pc_flow_val *v,
+					   __u64 now)
 {
-	return pc_since(now, v->seen_ns) >= pc_flow_timeout(cfg, v, proto);
+	return now >= v->expires_ns;
 }
 
 /*
@@ -166,14 +144,13 @@ static __always_inline int pc_flow_expired(const struct pc_config *cfg,
  * trace map learns the flow's state.
  */
 static __always_inline struct pc_flow_val *
-pc_flow_lookup(const struct pc_policy *pol, const union pc_fkey *k, __u64 now,
-	       struct pc_flow_val *scratch)
+pc_flow_lookup(const union pc_fkey *k, __u64 now, struct pc_flow_val *scratch)
 {
 	struct pc_flow_val *v = pc_flow_find(k);
 	struct pc_trace *t;
 	__u32 zero = 0;
 
-	if (v && pc_flow_expired(pol->cfg, v, k->k4.proto, now))
+	if (v && pc_flow_expired(v, now))
 		v = NULL;
 	if (!dry_run || !v)
 		return v;
@@ -184,12 +161,37 @@ pc_flow_lookup(const struct pc_policy *pol, const union pc_fkey *k, __u64 now,
 	return scratch;
 }
 
-static __always_inline void pc_flow_touch(struct pc_flow_val *v, __u64 now)
+/*
+ * Stamp v as seen at now, with the deadline of its protocol and state under
+ * the policy in force (fetched here when the packet had not needed it yet).
+ * Without a policy the deadline stays and the flow runs out.
+ */
+static __always_inline void pc_flow_stamp(struct pc_flow_val *v,
+					  struct pc_policy *pol, __u8 proto,
+					  __u64 now)
+{
+	const struct pc_config *cfg = pc_policy_cfg(pol);
+
+	if (!cfg)
+		return;
+	v->seen_ns = now;
+	v->expires_ns = now + pc_flow_timeout_ns(cfg, proto, v->state);
+}
+
+/*
+ * A packet of flow v passed: stamp it when it changed state (its timeout
+ * with it) or was last stamped over PC_FLOW_REFRESH_NS ago. Otherwise the
+ * packet reads no policy and writes nothing.
+ */
+static __always_inline void pc_flow_touch(struct pc_flow_val *v,
+					  struct pc_policy *pol, __u8 proto,
+					  __u8 state_before, __u64 now)
 {
 	if (dry_run)
 		return;
-	if (pc_since(now, v->seen_ns) > PC_FLOW_REFRESH_NS)
-		v->seen_ns = now;
+	if (v->state != state_before ||
+	    pc_since(now, v->seen_ns) > PC_FLOW_REFRESH_NS)
+		pc_flow_stamp(v, pol, proto, now);
 }
 
 static __always_inline void pc_rport_mark(__be16 port)
@@ -228,12 +230,15 @@ static __always_inline int pc_flow_would_refuse(const union pc_fkey *k)
  * entry is ever evicted.
  */
 static __always_inline int pc_flow_create(const union pc_fkey *k,
-					  const struct pc_pkt *p, __u32 rule_id,
-					  __u8 state, __u8 flags, __u64 now)
+					  const struct pc_pkt *p,
+					  const struct pc_config *cfg,
+					  __u32 rule_id, __u8 state, __u8 flags,
+					  __u64 now)
 {
 	struct pc_flow_val v = {
 		.created_ns = now,
 		.seen_ns = now,
+		.expires_ns = now + pc_flow_timeout_ns(cfg, k->k4.proto, state),
 		.rule_id = rule_id,
 		.state = state,
 		.flags = flags,

@@ -15,38 +15,23 @@
 #include "config.h"
 #include "maps.h"
 #include "flow.h"
-#include "policy.h"
 
 #ifndef CLOCK_MONOTONIC
 #define CLOCK_MONOTONIC 1
 #endif
 
 struct pc_gc_ctx {
-	struct pc_policy pol;
 	__u64 now;
 	__u64 collected;
 };
 
-static __always_inline void pc_gc_one(struct bpf_map *map, void *k, __u8 proto,
-				      struct pc_flow_val *v,
-				      struct pc_gc_ctx *c)
+/* One entry of flows4 or flows6 (k is either key): gone once its deadline
+ * has passed. */
+static long pc_gc_one(struct bpf_map *map, void *k, struct pc_flow_val *v,
+		      struct pc_gc_ctx *c)
 {
-	if (pc_flow_expired(c->pol.cfg, v, proto, c->now) &&
-	    bpf_map_delete_elem(map, k) == 0)
+	if (pc_flow_expired(v, c->now) && bpf_map_delete_elem(map, k) == 0)
 		c->collected++;
-}
-
-static long pc_gc_one4(struct bpf_map *map, struct pc_flow4_key *k,
-		       struct pc_flow_val *v, struct pc_gc_ctx *c)
-{
-	pc_gc_one(map, k, k->proto, v, c);
-	return 0;
-}
-
-static long pc_gc_one6(struct bpf_map *map, struct pc_flow_key *k,
-		       struct pc_flow_val *v, struct pc_gc_ctx *c)
-{
-	pc_gc_one(map, k, k->proto, v, c);
 	return 0;
 }
 
@@ -64,11 +49,9 @@ static int pc_gc_walk(void *map, int *key, void *value)
 	struct pc_gc_state *st = value;
 	struct pc_gc_ctx c = { .now = pc_now() };
 
-	if (pc_policy_get(&c.pol) == 0) {
-		bpf_for_each_map_elem(&flows4, pc_gc_one4, &c, 0);
-		bpf_for_each_map_elem(&flows6, pc_gc_one6, &c, 0);
-		st->collected += c.collected;
-	}
+	bpf_for_each_map_elem(&flows4, pc_gc_one, &c, 0);
+	bpf_for_each_map_elem(&flows6, pc_gc_one, &c, 0);
+	st->collected += c.collected;
 	st->runs++;
 	return 0;
 }

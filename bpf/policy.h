@@ -29,6 +29,18 @@ static __always_inline int pc_policy_get(struct pc_policy *pol)
 	return pol->cfg ? 0 : -1;
 }
 
+/*
+ * The config in force, fetched on first use: a packet of a known flow is
+ * judged without it. NULL when no policy was ever written.
+ */
+static __always_inline const struct pc_config *
+pc_policy_cfg(struct pc_policy *pol)
+{
+	if (!pol->cfg)
+		pc_policy_get(pol);
+	return pol->cfg;
+}
+
 /* Is addr one of the interface's own addresses (local_addrs)? */
 static __always_inline int pc_is_own_addr(__u32 family, const __be32 addr[4])
 {

@@ -108,19 +108,68 @@ static __always_inline int pc_tcp_is_syn(const struct pc_pkt *p)
 }
 
 /*
- * The inbound verdict, the same at XDP and at tc ingress: ctx is the
- * program's context (socket lookups take either), data/data_end the frame.
+ * An inbound packet of one of the server's flows: the established path.
+ * Returns PC_R_IN_ESTABLISHED or PC_R_IN_TCP_INVALID, or PC_R_NONE when p
+ * belongs to no live flow. Reads the policy only when the flow changes
+ * state or is due a refresh (pc_flow_touch).
  */
-static __always_inline __u32 pc_ingress_decide(void *ctx, void *data,
-					       void *data_end,
-					       const struct pc_policy *pol,
-					       struct pc_pkt *p, __u64 now)
+static __always_inline __u32 pc_ingress_flow(struct pc_policy *pol,
+					     const struct pc_pkt *p, __u64 now)
 {
 	struct pc_flow_val *flow, scratch;
 	union pc_fkey key;
+	__u8 state;
+
+	/* An inbound pure SYN never belongs to a flow of the server (no
+	 * simultaneous open): it skips the table, which a SYN flood from
+	 * random sources would otherwise walk on every packet. So does a
+	 * packet from a remote port no flow has. */
+	if (p->l4proto == IPPROTO_TCP && pc_tcp_is_syn(p))
+		return PC_R_NONE;
+	if (!pc_rport_maybe(pc_flow_rport(p, 0)) || pc_flow_key(p, 0, &key))
+		return PC_R_NONE;
+	flow = pc_flow_lookup(&key, now, &scratch);
+	if (!flow)
+		return PC_R_NONE;
+	state = flow->state;
+	if (p->l4proto == IPPROTO_TCP) {
+		if (pc_tcp_ingress(flow, p))
+			return PC_R_IN_TCP_INVALID;
+	} else if (state != PC_FS_ESTABLISHED) {
+		flow->state = PC_FS_ESTABLISHED;
+	}
+	pc_flow_touch(flow, pol, key.k4.proto, state, now);
+	return PC_R_IN_ESTABLISHED;
+}
+
+/*
+ * The inbound verdict, the same at XDP and at tc ingress: ctx is the
+ * program's context (socket lookups take either), data/data_end the frame.
+ * A packet of a live flow passes first; every other verdict reads the
+ * policy (into pol, for the exit's audit mode and log).
+ */
+static __always_inline __u32 pc_ingress_decide(void *ctx, void *data,
+					       void *data_end,
+					       struct pc_policy *pol,
+					       struct pc_pkt *p, __u64 now)
+{
+	__u32 reason = PC_R_NONE;
 	int ret;
 
+	/* Only TCP, UDP and ICMP echo have flows (pc_flow_key): ARP, NDP,
+	 * MLD and unknown extension headers never take this path. A flow's
+	 * remote address is never a martian (the server does not reach its
+	 * own or loopback addresses through this interface), so the
+	 * established path needs one hash lookup only. */
 	ret = parse_packet(data, data_end, p);
+	if (ret == PC_PARSE_OK) {
+		reason = pc_ingress_flow(pol, p, now);
+		if (reason == PC_R_IN_ESTABLISHED)
+			return reason;
+	}
+	pc_policy_get(pol);
+	if (reason != PC_R_NONE)
+		return reason;
 	if (ret == PC_PARSE_BAD_L2)
 		return PC_R_IN_BAD_L2;
 	if (ret == PC_PARSE_BAD_EXTHDR)
@@ -141,29 +190,6 @@ static __always_inline __u32 pc_ingress_decide(void *ctx, void *data,
 		return PC_R_IN_BAD_EXTHDR;
 	if (!pol->cfg)
 		return PC_R_IN_DEFAULT_DROP; /* no policy: fail closed */
-
-	/*
-	 * Flow hit first: a flow's remote address is never a martian (the
-	 * server does not reach its own or loopback addresses through this
-	 * interface), so the established path needs one hash lookup only.
-	 */
-	/* An inbound pure SYN never belongs to a flow of the server (no
-	 * simultaneous open): it skips the table, which a SYN flood from
-	 * random sources would otherwise walk on every packet. */
-	if (!(p->l4proto == IPPROTO_TCP && pc_tcp_is_syn(p)) &&
-	    pc_rport_maybe(pc_flow_rport(p, 0)) && !pc_flow_key(p, 0, &key)) {
-		flow = pc_flow_lookup(pol, &key, now, &scratch);
-		if (flow) {
-			if (p->l4proto == IPPROTO_TCP) {
-				if (pc_tcp_ingress(flow, p))
-					return PC_R_IN_TCP_INVALID;
-			} else if (flow->state != PC_FS_ESTABLISHED) {
-				flow->state = PC_FS_ESTABLISHED;
-			}
-			pc_flow_touch(flow, now);
-			return PC_R_IN_ESTABLISHED;
-		}
-	}
 	if (pc_is_martian(p))
 		return PC_R_IN_MARTIAN;
 	if ((pol->cfg->flags & PC_CFG_ICMP_ECHO_IN) && pc_is_echo(p, 1))
@@ -193,29 +219,47 @@ static __always_inline __u32 pc_ingress_decide(void *ctx, void *data,
 	return PC_R_IN_DEFAULT_DROP;
 }
 
+/*
+ * The one exit of pc_ingress: count the verdict, note a first fragment,
+ * log, hand a passed DNS reply to its snooping program. Returns the
+ * XDP action.
+ */
+static __always_inline int pc_xdp_exit(struct xdp_md *ctx,
+				       const struct pc_policy *pol,
+				       const struct pc_pkt *pkt, __u32 reason,
+				       __u64 bytes, __u64 now)
+{
+	int act;
+
+	/* Rule rows count egress only; ingress replies count by reason. */
+	act = pc_finish(reason, 0, bytes, pol->cfg ? pol->cfg->audit_mask : 0);
+	if (act == PC_ACT_PASS && pkt->frag == PC_FRAG_FIRST)
+		pc_frag_note(pkt, PC_DIR_INGRESS, now);
+	pc_log_xdp(ctx, pol, pkt, PC_DIR_INGRESS, reason, 0, bytes, now);
+	/* A DNS reply that passed: snooping runs in its own program. */
+	if (reason == PC_R_IN_ESTABLISHED && pc_dns_snoopable(pkt, 0))
+		bpf_tail_call(ctx, &dns_reply_prog, 0);
+	return act == PC_ACT_PASS ? XDP_PASS : XDP_DROP;
+}
+
 SEC("xdp")
 int pc_ingress(struct xdp_md *ctx)
 {
 	__u64 bytes = ctx->data_end - ctx->data;
 	__u64 now = pc_now();
-	struct pc_policy pol = {};
+	struct pc_policy pol = {}; /* read by the decision when it needs it */
 	struct pc_pkt pkt = {};
 	__u32 reason;
-	int act;
 
-	pc_policy_get(&pol); /* pol.cfg stays NULL without a policy */
-	/* Rule rows count egress only; ingress replies count by reason. */
 	reason = pc_ingress_decide(ctx, (void *)(long)ctx->data,
 				   (void *)(long)ctx->data_end, &pol, &pkt,
 				   now);
-	act = pc_finish(reason, 0, bytes, pol.cfg ? pol.cfg->audit_mask : 0);
-	if (act == PC_ACT_PASS && pkt.frag == PC_FRAG_FIRST)
-		pc_frag_note(&pkt, PC_DIR_INGRESS, now);
-	pc_log_xdp(ctx, &pol, &pkt, PC_DIR_INGRESS, reason, 0, bytes, now);
-	/* A DNS reply that passed: snooping runs in its own program. */
-	if (reason == PC_R_IN_ESTABLISHED && pc_dns_snoopable(&pkt, 0))
-		bpf_tail_call(ctx, &dns_reply_prog, 0);
-	return act == PC_ACT_PASS ? XDP_PASS : XDP_DROP;
+	/* The same exit, given the established path's reason as a constant:
+	 * the compiler folds the checks that cannot apply to it. */
+	if (reason == PC_R_IN_ESTABLISHED)
+		return pc_xdp_exit(ctx, &pol, &pkt, PC_R_IN_ESTABLISHED, bytes,
+				   now);
+	return pc_xdp_exit(ctx, &pol, &pkt, reason, bytes, now);
 }
 
 /*
@@ -224,6 +268,7 @@ int pc_ingress(struct xdp_md *ctx)
  * open before up). Returns the reason.
  */
 static __always_inline __u32 pc_egress_adopt(struct __sk_buff *skb,
+					     const struct pc_policy *pol,
 					     const union pc_fkey *k,
 					     const struct pc_pkt *p, __u32 rule,
 					     __u64 now)
@@ -235,23 +280,65 @@ static __always_inline __u32 pc_egress_adopt(struct __sk_buff *skb,
 	sk = bpf_sk_fullsock(sk);
 	if (!sk || sk->state != BPF_TCP_ESTABLISHED)
 		return PC_R_OUT_NO_FLOW;
-	if (pc_flow_create(k, p, rule, PC_FS_ESTABLISHED, PC_FF_ADOPTED, now))
+	if (pc_flow_create(k, p, pol->cfg, rule, PC_FS_ESTABLISHED,
+			   PC_FF_ADOPTED, now))
 		return PC_R_OUT_TABLE_FULL;
 	return PC_R_OUT_ADOPTED;
 }
 
+/*
+ * An outbound packet of one of the server's flows: the established path.
+ * Returns PC_R_OUT_ESTABLISHED with the flow's rule, or PC_R_NONE when k
+ * has no live flow or p is a SYN that starts a new one over a finished
+ * flow (port reuse). Reads the policy only when the flow changes state or
+ * is due a refresh (pc_flow_touch).
+ */
+static __always_inline __u32 pc_egress_flow(struct pc_policy *pol,
+					    const struct pc_pkt *p,
+					    const union pc_fkey *k, __u32 *rule,
+					    __u64 now)
+{
+	struct pc_flow_val *flow, scratch;
+	int tcp = p->l4proto == IPPROTO_TCP;
+	__u8 state;
+
+	flow = pc_flow_lookup(k, now, &scratch);
+	if (!flow || (tcp && pc_tcp_is_syn(p) && flow->state != PC_FS_NEW))
+		return PC_R_NONE;
+	*rule = flow->rule_id;
+	state = flow->state;
+	if (tcp)
+		pc_tcp_egress(flow, p);
+	pc_flow_touch(flow, pol, k->k4.proto, state, now);
+	return PC_R_OUT_ESTABLISHED;
+}
+
+/*
+ * The outbound verdict. A packet of a live flow passes first; every other
+ * verdict reads the policy (into pol, for the exit's audit mode and log).
+ */
 static __always_inline __u32 pc_egress_decide(struct __sk_buff *skb,
-					      const struct pc_policy *pol,
+					      struct pc_policy *pol,
 					      struct pc_pkt *p, __u32 *rule,
 					      __u64 now)
 {
 	void *data = (void *)(long)skb->data;
 	void *data_end = (void *)(long)skb->data_end;
-	struct pc_flow_val *flow, scratch;
 	union pc_fkey key;
 	int ret, tcp, keyed;
 
+	/* Only TCP, UDP and ICMP echo are keyed (pc_flow_key): ARP, NDP and
+	 * MLD never have a flow. pc_keep(p): the parsed packet stays one
+	 * struct on the stack; split into scalars (clang's choice when it sees
+	 * every use), its fields are spilled one by one and the established
+	 * path costs 60 ns instead of 35. */
+	pc_keep(p);
 	ret = parse_packet(data, data_end, p);
+	keyed = ret == PC_PARSE_OK && pc_flow_key(p, 1, &key) == 0;
+	if (keyed &&
+	    pc_egress_flow(pol, p, &key, rule, now) == PC_R_OUT_ESTABLISHED)
+		return PC_R_OUT_ESTABLISHED;
+	pc_policy_get(pol);
 	if (ret == PC_PARSE_BAD_L2)
 		return PC_R_OUT_BAD_L2;
 	if (ret == PC_PARSE_FRAGMENT)
@@ -270,19 +357,6 @@ static __always_inline __u32 pc_egress_decide(struct __sk_buff *skb,
 		return PC_R_OUT_DEFAULT_DROP; /* no policy: fail closed */
 
 	tcp = p->l4proto == IPPROTO_TCP;
-	keyed = pc_flow_key(p, 1, &key) == 0; /* 0: no flow for this kind */
-	if (keyed) {
-		flow = pc_flow_lookup(pol, &key, now, &scratch);
-		/* A SYN on a finished flow starts a new one (port reuse). */
-		if (flow &&
-		    !(tcp && pc_tcp_is_syn(p) && flow->state != PC_FS_NEW)) {
-			*rule = flow->rule_id;
-			if (tcp)
-				pc_tcp_egress(flow, p);
-			pc_flow_touch(flow, now);
-			return PC_R_OUT_ESTABLISHED;
-		}
-	}
 	if (tcp && !pc_tcp_is_syn(p) && pc_is_ssh_port(pol, p->sport))
 		return PC_R_OUT_SSH_REPLY;
 	if ((pol->cfg->flags & PC_CFG_ICMP_ECHO_IN) && pc_is_echo(p, 0))
@@ -295,7 +369,8 @@ static __always_inline __u32 pc_egress_decide(struct __sk_buff *skb,
 		/* Audit mode lets it pass: track it so the replies do too. */
 		if (((pol->cfg->audit_mask >> PC_R_OUT_DEFAULT_DROP) & 1) &&
 		    keyed && (!tcp || pc_tcp_is_syn(p)))
-			pc_flow_create(&key, p, 0, PC_FS_NEW, PC_FF_AUDIT, now);
+			pc_flow_create(&key, p, pol->cfg, 0, PC_FS_NEW,
+				       PC_FF_AUDIT, now);
 		return PC_R_OUT_DEFAULT_DROP;
 	}
 	if (!keyed) {
@@ -303,12 +378,12 @@ static __always_inline __u32 pc_egress_decide(struct __sk_buff *skb,
 		return PC_R_OUT_NO_FLOW; /* e.g. an ICMP type that is no flow */
 	}
 	if (tcp && !pc_tcp_is_syn(p)) {
-		ret = pc_egress_adopt(skb, &key, p, *rule, now);
+		ret = pc_egress_adopt(skb, pol, &key, p, *rule, now);
 		if (ret != PC_R_OUT_ADOPTED)
 			*rule = 0;
 		return ret;
 	}
-	if (pc_flow_create(&key, p, *rule, PC_FS_NEW, 0, now)) {
+	if (pc_flow_create(&key, p, pol->cfg, *rule, PC_FS_NEW, 0, now)) {
 		*rule = 0;
 		return PC_R_OUT_TABLE_FULL;
 	}
@@ -317,7 +392,7 @@ static __always_inline __u32 pc_egress_decide(struct __sk_buff *skb,
 
 /* One judgement of an skb in the given direction. */
 static __always_inline __u32 pc_skb_decide(struct __sk_buff *skb,
-					   const struct pc_policy *pol,
+					   struct pc_policy *pol,
 					   struct pc_pkt *p, __u32 *rule,
 					   __u64 now, int egress)
 {
@@ -348,34 +423,52 @@ static __always_inline void pc_skb_again(struct __sk_buff *skb, int egress)
 }
 
 /*
- * The one exit of both tc programs: judge (again, with its headers pulled,
- * when they were paged), count, note a first fragment, log, and hand a
- * passed DNS packet to its snooping program.
+ * The one exit of both tc programs: count, note a first fragment, log,
+ * and hand a passed DNS packet to its snooping program. Returns the tc
+ * action.
+ */
+static __always_inline int pc_tc_exit(struct __sk_buff *skb,
+				      const struct pc_policy *pol,
+				      const struct pc_pkt *pkt, __u32 reason,
+				      __u32 rule, int egress, __u64 now)
+{
+	__u8 dir = egress ? PC_DIR_EGRESS : PC_DIR_INGRESS;
+	int act;
+
+	act = pc_finish(reason, rule, skb->len,
+			pol->cfg ? pol->cfg->audit_mask : 0);
+	if (act == PC_ACT_PASS && pkt->frag == PC_FRAG_FIRST)
+		pc_frag_note(pkt, dir, now);
+	pc_log_skb(skb, pol, pkt, dir, reason, rule, skb->len, now);
+	if (egress && act == PC_ACT_PASS && pc_dns_snoopable(pkt, 1))
+		bpf_tail_call(skb, &dns_query_prog, 0);
+	if (!egress && reason == PC_R_IN_ESTABLISHED &&
+	    pc_dns_snoopable(pkt, 0))
+		bpf_tail_call(skb, &dns_reply_tc_prog, 0);
+	return act == PC_ACT_PASS ? TC_ACT_OK : TC_ACT_SHOT;
+}
+
+/*
+ * Both tc programs: judge (again, with its headers pulled, when they were
+ * paged), then the exit.
  */
 static __always_inline int pc_tc_judge(struct __sk_buff *skb, int egress)
 {
-	__u8 dir = egress ? PC_DIR_EGRESS : PC_DIR_INGRESS;
+	__u32 established = egress ? PC_R_OUT_ESTABLISHED : PC_R_IN_ESTABLISHED;
 	__u64 now = pc_now();
-	struct pc_policy pol = {};
+	struct pc_policy pol = {}; /* read by the decision when it needs it */
 	struct pc_pkt pkt = {};
 	__u32 reason, rule = 0; /* rule rows count egress only */
-	int act;
 
-	pc_policy_get(&pol); /* pol.cfg stays NULL without a policy */
 	reason = pc_skb_decide(skb, &pol, &pkt, &rule, now, egress);
+	/* The same exit, given the established path's reason as a constant:
+	 * the compiler folds the checks that cannot apply to it. */
+	if (reason == established)
+		return pc_tc_exit(skb, &pol, &pkt, established, rule, egress,
+				  now);
 	if (reason == (egress ? PC_R_OUT_MALFORMED : PC_R_IN_MALFORMED))
 		pc_skb_again(skb, egress);
-	act = pc_finish(reason, rule, skb->len,
-			pol.cfg ? pol.cfg->audit_mask : 0);
-	if (act == PC_ACT_PASS && pkt.frag == PC_FRAG_FIRST)
-		pc_frag_note(&pkt, dir, now);
-	pc_log_skb(skb, &pol, &pkt, dir, reason, rule, skb->len, now);
-	if (egress && act == PC_ACT_PASS && pc_dns_snoopable(&pkt, 1))
-		bpf_tail_call(skb, &dns_query_prog, 0);
-	if (!egress && reason == PC_R_IN_ESTABLISHED &&
-	    pc_dns_snoopable(&pkt, 0))
-		bpf_tail_call(skb, &dns_reply_tc_prog, 0);
-	return act == PC_ACT_PASS ? TC_ACT_OK : TC_ACT_SHOT;
+	return pc_tc_exit(skb, &pol, &pkt, reason, rule, egress, now);
 }
 
 /*

@@ -97,7 +97,7 @@ static __always_inline int pc_icmp_related(void *ctx,
 		return 0;
 	pc_fkey_set(&k, p->family, in.l4proto, in.sport, in.dport, in.saddr,
 		    in.daddr);
-	if (pc_flow_lookup(pol, &k, now, &scratch))
+	if (pc_flow_lookup(&k, now, &scratch))
 		return 1;
 	/* The server's SSH replies have no flow: ask the socket table. */
 	if (in.l4proto == IPPROTO_TCP && pc_is_ssh_port(pol, in.sport))

@@ -92,7 +92,14 @@ static void mark_rport(const struct pc_maps *m, __be16 port)
 	bpf_map_update_elem(m->flow_rports, &word, &bits, BPF_ANY);
 }
 
-static int adopt_one(const struct pc_maps *m, __u8 slot, __u8 proto,
+/* What adopting one socket needs: the maps and the policy in force. */
+struct adopt {
+	const struct pc_maps *m;
+	__u32 slot;
+	struct pc_config cfg;
+};
+
+static int adopt_one(const struct adopt *a, __u8 proto,
 		     const struct inet_diag_msg *d)
 {
 	struct pc_flow_key k = {
@@ -108,18 +115,20 @@ static int adopt_one(const struct pc_maps *m, __u8 slot, __u8 proto,
 
 	memcpy(k.laddr, d->id.idiag_src, 16);
 	memcpy(k.raddr, d->id.idiag_dst, 16);
-	v.rule_id = allow_rule(m, slot, k.family, proto, k.raddr, k.rport);
+	v.rule_id =
+		allow_rule(a->m, a->slot, k.family, proto, k.raddr, k.rport);
 	if (!v.rule_id)
 		return 0;
 	v.created_ns = v.seen_ns = now_ns();
-	if (pc_flows_put(m, &k, &v, BPF_NOEXIST))
+	v.expires_ns = v.seen_ns + pc_flow_timeout_ns(&a->cfg, proto, v.state);
+	if (pc_flows_put(a->m, &k, &v, BPF_NOEXIST))
 		return 0;
-	mark_rport(m, k.rport);
+	mark_rport(a->m, k.rport);
 	return 1;
 }
 
 /* One sock_diag dump of established sockets of a family and protocol. */
-static int dump(const struct pc_maps *m, __u8 slot, int family, __u8 proto)
+static int dump(const struct adopt *a, int family, __u8 proto)
 {
 	struct {
 		struct nlmsghdr nlh;
@@ -154,7 +163,7 @@ static int dump(const struct pc_maps *m, __u8 slot, int family, __u8 proto)
 				done = 1;
 				break;
 			}
-			n += adopt_one(m, slot, proto, NLMSG_DATA(h));
+			n += adopt_one(a, proto, NLMSG_DATA(h));
 		}
 	}
 	close(fd);
@@ -165,15 +174,19 @@ int pc_adopt_connections(const struct pc_maps *m)
 {
 	static const int families[] = { AF_INET, AF_INET6 };
 	static const __u8 protos[] = { IPPROTO_TCP, IPPROTO_UDP };
+	struct adopt a = { .m = m };
 	struct pc_active act;
 	__u32 zero = 0;
 	int total = 0;
 
 	if (bpf_map_lookup_elem(m->active, &zero, &act))
 		return -1;
+	a.slot = act.slot & 1;
+	if (bpf_map_lookup_elem(m->policy_cfg, &a.slot, &a.cfg))
+		return -1;
 	for (size_t f = 0; f < PC_ARRAY_SIZE(families); f++)
 		for (size_t p = 0; p < PC_ARRAY_SIZE(protos); p++) {
-			int n = dump(m, act.slot, families[f], protos[p]);
+			int n = dump(&a, families[f], protos[p]);
 
 			if (n < 0)
 				return -1;

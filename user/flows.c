@@ -35,24 +35,10 @@ static __u64 now_ns(void)
 	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
-static __u64 timeout_of(const struct pc_config *c, const struct pc_flow_key *k,
-			const struct pc_flow_val *v)
-{
-	if (k->proto == IPPROTO_TCP)
-		return v->state == PC_FS_NEW	     ? c->timeout_tcp_syn_ns :
-		       v->state == PC_FS_ESTABLISHED ? c->timeout_tcp_est_ns :
-		       v->state == PC_FS_FIN_WAIT    ? c->timeout_tcp_fin_ns :
-						       c->timeout_tcp_close_ns;
-	if (k->proto == IPPROTO_UDP)
-		return c->timeout_udp_ns;
-	return c->timeout_icmp_ns;
-}
-
 /* What printing one flow needs besides the flow. */
 struct flow_ctx {
 	struct walk *w;
 	const struct pc_maps *m;
-	const struct pc_config *cfg;
 	const char *netns, *ifname;
 	__u64 now;
 };
@@ -65,7 +51,7 @@ static int show_flow(const struct pc_flow_key *key,
 	char local[64], remote[64];
 	struct pc_rule_meta meta;
 	struct pc_flow_val v = *fv;
-	double age, idle;
+	double age, idle, left = 0;
 
 	state = v.state < PC_FS_MAX ? state_names[v.state] : "?";
 	/* the kernel may have stamped it after we read the clock */
@@ -73,8 +59,10 @@ static int show_flow(const struct pc_flow_key *key,
 		v.seen_ns = c->now;
 	if (v.created_ns > c->now)
 		v.created_ns = c->now;
-	if (c->now - v.seen_ns >= timeout_of(c->cfg, key, &v))
+	if (c->now >= v.expires_ns)
 		state = "expired";
+	else
+		left = (v.expires_ns - c->now) / 1e9;
 	if (!bpf_map_lookup_elem(c->m->rules, &v.rule_id, &meta) &&
 	    meta.slots) {
 		meta.name[PC_NAME_LEN - 1] = '\0';
@@ -90,16 +78,17 @@ static int show_flow(const struct pc_flow_key *key,
 		json_array_append_new(
 			c->w->arr,
 			json_pack(
-				"{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:f, s:f, s:b}",
+				"{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:f, s:f, s:f, s:b}",
 				"netns", c->netns, "iface", c->ifname, "proto",
 				pc_proto_name(key->proto), "local", local,
 				"remote", remote, "state", state, "rule", rule,
-				"age_s", age, "idle_s", idle, "adopted",
-				!!(v.flags & PC_FF_ADOPTED)));
+				"age_s", age, "idle_s", idle, "expires_in_s",
+				left, "adopted", !!(v.flags & PC_FF_ADOPTED)));
 	} else {
-		printf("%-6s %-46s %-46s %-12s %7.0fs %7.0fs %s%s\n",
+		printf("%-6s %-46s %-46s %-12s %7.0fs %7.0fs %7.0fs %s%s\n",
 		       pc_proto_name(key->proto), local, remote, state, age,
-		       idle, rule, v.flags & PC_FF_ADOPTED ? " (adopted)" : "");
+		       idle, left, rule,
+		       v.flags & PC_FF_ADOPTED ? " (adopted)" : "");
 	}
 	return 0;
 }
@@ -108,13 +97,9 @@ static int flows_one(const char *netns, const char *ifname, const char *dir,
 		     void *arg)
 {
 	struct walk *w = arg;
-	struct pc_active act;
-	struct pc_config cfg;
 	struct pc_maps m;
-	__u32 zero = 0;
 	struct flow_ctx c = { .w = w,
 			      .m = &m,
-			      .cfg = &cfg,
 			      .netns = netns,
 			      .ifname = ifname,
 			      .now = now_ns() };
@@ -123,16 +108,10 @@ static int flows_one(const char *netns, const char *ifname, const char *dir,
 		w->err = 1;
 		return 0;
 	}
-	if (bpf_map_lookup_elem(m.active, &zero, &act) ||
-	    bpf_map_lookup_elem(m.policy_cfg, &act.slot, &cfg)) {
-		pc_maps_close(&m);
-		w->err = 1;
-		return 0;
-	}
 	if (!w->arr)
-		printf("%s%s (netns %s)\n%-6s %-46s %-46s %-12s %8s %8s %s\n",
+		printf("%s%s (netns %s)\n%-6s %-46s %-46s %-12s %8s %8s %8s %s\n",
 		       w->count++ ? "\n" : "", ifname, netns, "PROTO", "LOCAL",
-		       "REMOTE", "STATE", "AGE", "IDLE", "RULE");
+		       "REMOTE", "STATE", "AGE", "IDLE", "EXPIRES", "RULE");
 	pc_flows_each(&m, show_flow, &c);
 	pc_maps_close(&m);
 	return 0;

@@ -94,9 +94,24 @@ enum pc_flow_state { PC_FLOW_STATES(PC_FLOW_STATE_ENUM) PC_FS_MAX };
 #define PC_FF_ADOPTED 0x04 /* connection predates up */
 #define PC_FF_AUDIT 0x08 /* would have been dropped: audit mode let it out */
 
+/* A flow's seen_ns and expires_ns are rewritten at most this often while
+ * packets flow, to keep the entry's cache line calm. */
+#define PC_FLOW_REFRESH_NS 100000000ULL
+
+/*
+ * A flow's entry. Times are CLOCK_MONOTONIC_COARSE ns. expires_ns is an
+ * absolute deadline, as in the kernel's conntrack: the packet path asks
+ * only "now < expires_ns", with no policy read. Whoever stamps seen_ns
+ * (the first packet, then at most every PC_FLOW_REFRESH_NS, and every
+ * state change) sets expires_ns = seen_ns + pc_flow_timeout_ns() of the
+ * policy in force; the collector re-derives it from the policy in force
+ * on each pass, so a reload's timeouts reach idle flows too.
+ */
 struct pc_flow_val {
-	__u64 created_ns; /* CLOCK_MONOTONIC_COARSE */
-	__u64 seen_ns; /* last packet either way */
+	__u64 created_ns;
+	__u64 seen_ns; /* last refresh: a packet either way, up to
+			* PC_FLOW_REFRESH_NS before the last one */
+	__u64 expires_ns; /* dead from this time on */
 	__u32 rule_id; /* policy rule that admitted the flow */
 	__u8 state; /* enum pc_flow_state */
 	__u8 flags; /* PC_FF_* */
@@ -104,7 +119,7 @@ struct pc_flow_val {
 	__u32 local_next; /* TCP: the server's SYN seq + 1 (host order) */
 	__u32 peer_next; /* TCP: last ACK the server sent (host order) */
 };
-_Static_assert(sizeof(struct pc_flow_val) == 32, "pc_flow_val size");
+_Static_assert(sizeof(struct pc_flow_val) == 40, "pc_flow_val size");
 
 /*
  * An inbound RST or FIN changes a flow only when its sequence number is

@@ -98,6 +98,33 @@ struct pc_config {
 };
 _Static_assert(sizeof(struct pc_config) == 88, "pc_config size");
 
+/* The IP protocol numbers the timeouts depend on (IPPROTO_TCP, _UDP). */
+#define PC_IPPROTO_TCP 6
+#define PC_IPPROTO_UDP 17
+
+/*
+ * How long a flow of protocol proto in state (enum pc_flow_state) lives
+ * without a packet under config c: the one definition for the programs
+ * and the loader (adoption).
+ */
+static inline __u64 pc_flow_timeout_ns(const struct pc_config *c, __u8 proto,
+				       __u8 state)
+{
+	if (proto == PC_IPPROTO_UDP)
+		return c->timeout_udp_ns;
+	if (proto != PC_IPPROTO_TCP)
+		return c->timeout_icmp_ns;
+	switch (state) {
+	case PC_FS_NEW:
+		return c->timeout_tcp_syn_ns;
+	case PC_FS_ESTABLISHED:
+		return c->timeout_tcp_est_ns;
+	case PC_FS_FIN_WAIT:
+		return c->timeout_tcp_fin_ns;
+	}
+	return c->timeout_tcp_close_ns;
+}
+
 /* SSH rate limit state per source (IPv6 by /64). GCRA: one timestamp. */
 struct pc_ssh_rl_key {
 	__u32 family;

@@ -46,7 +46,8 @@ static int fill_flows(int fd, long from, long n)
 					  .raddr = flow_raddr(i) };
 		struct pc_flow_val v = { .state = PC_FS_ESTABLISHED,
 					 .rule_id = 1,
-					 .seen_ns = now };
+					 .seen_ns = now,
+					 .expires_ns = now + 3600000000000ULL };
 
 		inet_pton(AF_INET, SRV4, &k.laddr);
 		if (bpf_map_update_elem(fd, &k, &v, BPF_ANY))

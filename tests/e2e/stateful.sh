@@ -45,7 +45,8 @@ wait $sshpid
 check "SSH session open before up keeps working" grep -q line8 "$PC_TMP/ssh.out"
 kill $ticker 2>/dev/null
 check "flows lists the adopted connection" sh -c "'$PC' flows --netns '$SRV' | grep '$EDGE2:7844' | grep -q adopted"
-check "flows --json has state and idle time" sh -c "'$PC' flows --netns '$SRV' --json | $PY -c 'import json,sys; f=json.load(sys.stdin); assert f and all(\"state\" in x and \"idle_s\" in x and \"age_s\" in x for x in f)'"
+check "flows --json has state, idle time and time left" sh -c "'$PC' flows --netns '$SRV' --json | $PY -c 'import json,sys; f=json.load(sys.stdin); assert f and all(\"state\" in x and \"idle_s\" in x and \"age_s\" in x and (x[\"expires_in_s\"] > 0) == (x[\"state\"] != \"expired\") for x in f)'"
+check "flows: the adopted connection has its established timeout left" sh -c "'$PC' flows --netns '$SRV' --json | $PY -c 'import json,sys; f=[x for x in json.load(sys.stdin) if x[\"adopted\"]]; assert f and all(7000 < x[\"expires_in_s\"] <= 7440 for x in f), f'"
 
 # --- UDP and ICMP echo out and back.
 check "UDP to edge:7844 and back" udp_echo srv $EDGE4 7844

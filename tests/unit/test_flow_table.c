@@ -164,13 +164,17 @@ static void gc(struct harness *h)
 	live.lport = htons(10);
 	inet_pton(AF_INET, SRV4, ahead.laddr);
 	inet_pton(AF_INET, "198.51.100.77", ahead.raddr);
+	/* entries as the programs stamp them: a deadline one UDP timeout
+	 * after the last packet */
 	v.created_ns = v.seen_ns =
 		now - (LAB_UDP_TIMEOUT_S + 1) * 1000000000ULL;
+	v.expires_ns = v.seen_ns + LAB_UDP_TIMEOUT_S * 1000000000ULL;
 	pc_flows_put(&h->m, &dead, &v, BPF_ANY);
 	dead6.family = AF_INET6;
 	inet_pton(AF_INET6, SRV6, dead6.laddr);
 	pc_flows_put(&h->m, &dead6, &v, BPF_ANY);
 	v.seen_ns = now;
+	v.expires_ns = v.seen_ns + LAB_UDP_TIMEOUT_S * 1000000000ULL;
 	pc_flows_put(&h->m, &live, &v, BPF_ANY);
 	check(h, "three flows written",
 	      flow_present(h, &dead) && flow_present(h, &dead6) &&
@@ -179,6 +183,7 @@ static void gc(struct harness *h)
 	/* stamped by another CPU that read the clock after this one did: its
 	 * age must not wrap around to "expired" */
 	v.seen_ns = now + 2000000000ULL;
+	v.expires_ns = v.seen_ns + LAB_UDP_TIMEOUT_S * 1000000000ULL;
 	pc_flows_put(&h->m, &ahead, &v, BPF_ANY);
 	word = 53 / 64;
 	bpf_map_lookup_elem(h->m.flow_rports, &word, &bits);

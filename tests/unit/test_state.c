@@ -7,6 +7,7 @@
 #include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <bpf/bpf.h>
 #include "harness.h"
 #include "portcullis.h"
@@ -15,6 +16,7 @@
 #define TH_SYN 0x02
 #define TH_RST 0x04
 #define TH_ACK 0x10
+#define SEC 1000000000ULL
 
 struct fam {
 	int af;
@@ -57,17 +59,27 @@ static void t(struct harness *h, const struct fam *f, const char *what,
 	expect(h, n, egress, &s, pass, reason, rule);
 }
 
-/* The state of the flow (server side lport -> remote:rport), or -1. */
-static int flow_state(struct harness *h, const struct fam *f, uint8_t proto,
-		      const char *remote, uint16_t lport, uint16_t rport)
+/* The key of the flow server side lport -> remote:rport. */
+static struct pc_flow_key fkey(const struct fam *f, uint8_t proto,
+			       const char *remote, uint16_t lport,
+			       uint16_t rport)
 {
 	struct pc_flow_key k = { .family = f->af, .proto = proto };
-	struct pc_flow_val v;
 
 	k.lport = htons(lport);
 	k.rport = htons(rport);
 	inet_pton(f->af, f->srv, k.laddr);
 	inet_pton(f->af, remote, k.raddr);
+	return k;
+}
+
+/* The state of the flow (server side lport -> remote:rport), or -1. */
+static int flow_state(struct harness *h, const struct fam *f, uint8_t proto,
+		      const char *remote, uint16_t lport, uint16_t rport)
+{
+	struct pc_flow_key k = fkey(f, proto, remote, lport, rport);
+	struct pc_flow_val v;
+
 	if (pc_flows_get(&h->m, &k, &v))
 		return -1;
 	return v.state;
@@ -138,6 +150,117 @@ static void tcp_states(struct harness *h, const struct fam *f)
 	snprintf(n, sizeof(n), "%s state is SYN-SENT again", f->tag);
 	check(h, n, flow_state(h, f, T, e, 51000, 7844) == PC_FS_NEW,
 	      "state %d", flow_state(h, f, T, e, 51000, 7844));
+}
+
+static __u64 mono_coarse_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+/* Check that flow k's deadline is its stamp plus timeout_s. */
+static void deadline_is(struct harness *h, const struct fam *f,
+			const char *what, const struct pc_flow_key *k,
+			__u64 timeout_s, struct pc_flow_val *v)
+{
+	char n[160];
+	bool found = pc_flows_get(&h->m, k, v) == 0;
+
+	snprintf(n, sizeof(n), "%s deadline: %s", f->tag, what);
+	check(h, n, found && v->expires_ns == v->seen_ns + timeout_s * SEC,
+	      "%s: expires - seen = %lld ns, want %llu s",
+	      found ? "found" : "no flow",
+	      found ? (long long)(v->expires_ns - v->seen_ns) : 0LL,
+	      (unsigned long long)timeout_s);
+}
+
+/*
+ * A flow's deadline (expires_ns) is set with each stamp from the timeout
+ * of its state (the default policy: SYN 30 s, established 7440, FIN 120,
+ * close 10, UDP 180), at once when the state changes; a packet within
+ * PC_FLOW_REFRESH_NS of the last stamp writes nothing; and the packet path
+ * decides by the deadline alone.
+ */
+static void deadlines(struct harness *h, const struct fam *f)
+{
+	const int T = IPPROTO_TCP, U = IPPROTO_UDP;
+	const char *e = f->edge;
+	struct pc_flow_key k = fkey(f, T, e, 53000, 7844);
+	struct pc_flow_key ku = fkey(f, U, e, 53001, 7844);
+	struct pc_flow_val v, before;
+	__u64 t0, t1;
+	char n[160];
+
+	t0 = mono_coarse_ns();
+	t(h, f, "deadline: SYN out", true,
+	  seg(f, true, T, e, 53000, 7844, TH_SYN, 100, 0), true,
+	  PC_R_OUT_NEW_FLOW, "tunnel-region1");
+	t1 = mono_coarse_ns();
+	deadline_is(h, f, "SYN-SENT lives tcp_syn", &k, 30, &v);
+	snprintf(n, sizeof(n), "%s deadline: stamped with the packet's clock",
+		 f->tag);
+	check(h, n,
+	      v.seen_ns + 20000000 >= t0 && v.seen_ns <= t1 + 20000000 &&
+		      v.created_ns == v.seen_ns,
+	      "seen %llu, user clock %llu..%llu", (unsigned long long)v.seen_ns,
+	      (unsigned long long)t0, (unsigned long long)t1);
+	t(h, f, "deadline: SYN-ACK in", false,
+	  seg(f, false, T, e, 53000, 7844, TH_SYN | TH_ACK, 900, 101), true,
+	  PC_R_IN_ESTABLISHED, NULL);
+	deadline_is(h, f, "established at once lives tcp_established", &k, 7440,
+		    &before);
+	t(h, f, "deadline: ACK out", true,
+	  seg(f, true, T, e, 53000, 7844, TH_ACK, 101, 901), true,
+	  PC_R_OUT_ESTABLISHED, "tunnel-region1");
+	t1 = mono_coarse_ns();
+	deadline_is(h, f, "still tcp_established after a packet", &k, 7440, &v);
+	snprintf(n, sizeof(n),
+		 "%s deadline: a packet within the refresh interval writes "
+		 "nothing",
+		 f->tag);
+	check(h, n,
+	      v.seen_ns == before.seen_ns ||
+		      t1 - before.seen_ns >= PC_FLOW_REFRESH_NS - 20000000,
+	      "restamped %llu ns after the last stamp",
+	      (unsigned long long)(v.seen_ns - before.seen_ns));
+	t(h, f, "deadline: FIN in", false,
+	  seg(f, false, T, e, 53000, 7844, TH_FIN | TH_ACK, 901, 101), true,
+	  PC_R_IN_ESTABLISHED, NULL);
+	deadline_is(h, f, "fin-wait lives tcp_fin", &k, 120, &v);
+	t(h, f, "deadline: RST in", false,
+	  seg(f, false, T, e, 53000, 7844, TH_RST, 902, 0), true,
+	  PC_R_IN_ESTABLISHED, NULL);
+	deadline_is(h, f, "closed lives tcp_close", &k, 10, &v);
+
+	t(h, f, "deadline: UDP out", true,
+	  seg(f, true, U, e, 53001, 7844, 0, 0, 0), true, PC_R_OUT_NEW_FLOW,
+	  "tunnel-region1");
+	t(h, f, "deadline: UDP reply", false,
+	  seg(f, false, U, e, 53001, 7844, 0, 0, 0), true, PC_R_IN_ESTABLISHED,
+	  NULL);
+	deadline_is(h, f, "UDP lives udp", &ku, 180, &v);
+
+	/* The deadline alone decides: not the stamp plus a timeout. */
+	v.expires_ns = mono_coarse_ns() - 1;
+	pc_flows_put(&h->m, &ku, &v, BPF_EXIST);
+	t(h, f, "deadline: a reply after the deadline has no flow", false,
+	  seg(f, false, U, e, 53001, 7844, 0, 0, 0), false,
+	  PC_R_IN_DEFAULT_DROP, NULL);
+	/* 5 s back: past the refresh interval, within any uptime */
+	v.seen_ns = mono_coarse_ns() - 5 * SEC;
+	v.created_ns = v.seen_ns;
+	v.expires_ns = mono_coarse_ns() + 2 * SEC; /* not seen + 180 s */
+	pc_flows_put(&h->m, &ku, &v, BPF_EXIST);
+	t(h, f,
+	  "deadline: a reply before the deadline passes, however old "
+	  "the stamp",
+	  false, seg(f, false, U, e, 53001, 7844, 0, 0, 0), true,
+	  PC_R_IN_ESTABLISHED, NULL);
+	deadline_is(h, f, "the late reply restamped it", &ku, 180, &v);
+	pc_flows_delete(&h->m, &k);
+	pc_flows_delete(&h->m, &ku);
 }
 
 static struct pkt_spec icmp_err(const struct fam *f, const char *from,
@@ -317,6 +440,7 @@ void test_state(struct harness *h)
 	h->group = "state";
 	for (size_t i = 0; i < 2; i++) {
 		tcp_states(h, &fams[i]);
+		deadlines(h, &fams[i]);
 		icmp_errors(h, &fams[i]);
 		fragments(h, &fams[i]);
 	}

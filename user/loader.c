@@ -94,7 +94,13 @@ static int fill_local_addrs(const struct pc_maps *m, const char *ifname)
 	return n;
 }
 
-/* Is ifname (in the current network namespace) a veth? */
+/*
+ * Is ifname (in the current network namespace) a veth? Its inbound is
+ * judged at tc ingress unless up is told otherwise: native XDP on a veth
+ * makes the kernel copy every skb the peer sends into an XDP buffer and
+ * turns off the peer's segmentation offload (veth_fix_features), which
+ * halves inbound TCP for any XDP program, an empty one too.
+ */
 static bool is_veth(const char *ifname)
 {
 	struct ethtool_drvinfo info = { .cmd = ETHTOOL_GDRVINFO };
@@ -279,6 +285,7 @@ int pc_up(const struct pc_up_opts *o)
 	bool pinned = false;
 	int ifindex, link_fd = -1, ret = PC_EXIT_KERNEL, err, adopted,
 		     lock = -1;
+	enum pc_inbound inbound;
 	__u32 mode = 0;
 
 	if (pc_policy_load_for(o->policy, o->netns, &pol, digest))
@@ -295,6 +302,9 @@ int pc_up(const struct pc_up_opts *o)
 		ret = PC_EXIT_ERROR;
 		goto cleanup;
 	}
+	inbound = o->inbound;
+	if (inbound == PC_INBOUND_AUTO)
+		inbound = is_veth(o->ifname) ? PC_INBOUND_TC : PC_INBOUND_XDP;
 	lock = pc_iface_lock(o->netns, o->ifname); /* held until the end */
 	if (lock == -2) {
 		ret = PC_EXIT_STATE;
@@ -375,7 +385,7 @@ int pc_up(const struct pc_up_opts *o)
 		goto cleanup;
 	}
 	tc_attached = true;
-	if (o->tc_ingress) {
+	if (inbound == PC_INBOUND_TC) {
 		hook_in.ifindex = ifindex;
 		tc_in.prog_fd = bpf_program__fd(skel->progs.pc_ingress_tc);
 		err = bpf_tc_attach(&hook_in, &tc_in);
@@ -389,7 +399,8 @@ int pc_up(const struct pc_up_opts *o)
 		mode = PC_XDP_MODE_TC;
 	} else {
 		link_fd = attach_xdp(bpf_program__fd(skel->progs.pc_ingress),
-				     ifindex, o->force_generic, &mode);
+				     ifindex, inbound == PC_INBOUND_GENERIC,
+				     &mode);
 		if (link_fd < 0) {
 			pc_err("another XDP program may be attached: see 'ip link show dev IF'",
 			       "attaching XDP on %s failed: %s", o->ifname,
@@ -408,7 +419,7 @@ int pc_up(const struct pc_up_opts *o)
 		goto cleanup;
 	}
 	if (mode == PC_XDP_MODE_NATIVE && is_veth(o->ifname))
-		pc_warn("native XDP on a veth copies every skb its peer sends (inbound TCP at about half speed); on a container's veth prefer 'up --tc' (docs/design.md)");
+		pc_warn("native XDP on a veth copies every skb its peer sends (inbound TCP at about half speed); without --xdp, up judges a veth's inbound at tc ingress (docs/design.md)");
 	printf("%s%s%s: up (%s%s, tc egress), policy %s, %zu rules, %d connections adopted\n",
 	       o->ifname, o->netns ? " in netns " : "",
 	       o->netns ? o->netns : "",

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
 /*
- * Loading and attaching: one skeleton per interface, XDP on ingress (native
- * when the driver has it, generic otherwise) or tc clsact ingress (--tc),
- * tc clsact on egress, all of it pinned so enforcement outlives the process.
+ * Loading and attaching: one skeleton per interface, inbound judged by XDP
+ * (native when the driver has it, generic otherwise) or at tc clsact
+ * ingress (a veth's default, or --tc), tc clsact on egress, all of it
+ * pinned so enforcement outlives the process.
  */
 #ifndef PC_LOADER_H
 #define PC_LOADER_H
@@ -11,12 +12,19 @@
 #include "pins.h"
 #include "portcullis.h"
 
+/* Where up judges inbound packets. */
+enum pc_inbound {
+	PC_INBOUND_AUTO, /* tc ingress on a veth, XDP elsewhere */
+	PC_INBOUND_XDP, /* XDP: native, generic when the driver has none */
+	PC_INBOUND_GENERIC, /* generic XDP only */
+	PC_INBOUND_TC, /* tc ingress */
+};
+
 struct pc_up_opts {
 	const char *ifname;
 	const char *netns; /* NULL: the current (host) namespace */
 	const char *policy; /* NULL: the built-in default */
-	bool force_generic; /* skip the native XDP attempt */
-	bool tc_ingress; /* judge inbound at tc ingress, not XDP */
+	enum pc_inbound inbound;
 	bool force; /* skip the anti-lockout check */
 	unsigned int confirm_secs; /* 0: no rollback (confirm.h) */
 };

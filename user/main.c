@@ -27,11 +27,12 @@ static const char usage[] =
 	"attached after the command exits.\n"
 	"\n"
 	"Commands:\n"
-	"  up     --iface IF [--netns NAME] [--policy FILE] [--generic|--tc]\n"
+	"  up     --iface IF [--netns NAME] [--policy FILE] [--xdp|--generic|--tc]\n"
 	"         [--confirm SECONDS] [--force]\n"
 	"         attach to IF and enforce FILE (default: the built-in policy);\n"
-	"         inbound is judged by XDP (native, or --generic), or with --tc\n"
-	"         at tc ingress (container veths: no copy, keeps TSO/GRO);\n"
+	"         inbound is judged by XDP (native, generic when the driver has\n"
+	"         none), or at tc ingress on a veth (no copy, keeps TSO/GRO);\n"
+	"         --xdp, --generic (generic XDP) or --tc choose it\n"
 	"         with --confirm, the kernel stops dropping (audits every drop)\n"
 	"         unless 'confirm' runs within SECONDS\n"
 	"  reload --iface IF [--netns NAME] [--policy FILE] [--confirm SECONDS] [--force]\n"
@@ -81,7 +82,7 @@ static const char usage[] =
 
 struct args {
 	const char *ifname, *netns, *policy;
-	bool json, generic, tc, force, follow, watch;
+	bool json, xdp, generic, tc, force, follow, watch;
 	const char *sort;
 	unsigned int confirm;
 	const char *pcap, *reason, *textfile;
@@ -105,6 +106,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 		{ "netns", required_argument, NULL, 'n' },
 		{ "policy", required_argument, NULL, 'p' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "xdp", no_argument, NULL, 'X' },
 		{ "generic", no_argument, NULL, 'g' },
 		{ "tc", no_argument, NULL, 't' },
 		{ "force", no_argument, NULL, 'f' },
@@ -136,6 +138,9 @@ static int parse_args(int argc, char **argv, struct args *a)
 			break;
 		case 'j':
 			a->json = true;
+			break;
+		case 'X':
+			a->xdp = true;
 			break;
 		case 'g':
 			a->generic = true;
@@ -242,14 +247,16 @@ int main(int argc, char **argv)
 			.ifname = a.ifname,
 			.netns = a.netns,
 			.policy = a.policy,
-			.force_generic = a.generic,
-			.tc_ingress = a.tc,
+			.inbound = a.xdp     ? PC_INBOUND_XDP :
+				   a.generic ? PC_INBOUND_GENERIC :
+				   a.tc	     ? PC_INBOUND_TC :
+					       PC_INBOUND_AUTO,
 			.force = a.force,
 			.confirm_secs = a.confirm,
 		};
-		if (a.generic && a.tc) {
-			pc_err("pick one: --generic (generic XDP) or --tc (tc ingress)",
-			       "up: --generic and --tc exclude each other");
+		if (a.xdp + a.generic + a.tc > 1) {
+			pc_err("pick one: --xdp (XDP), --generic (generic XDP) or --tc (tc ingress)",
+			       "up: --xdp, --generic and --tc exclude each other");
 			return PC_EXIT_USAGE;
 		}
 		return need_iface(&a, cmd) ? PC_EXIT_USAGE : pc_up(&o);

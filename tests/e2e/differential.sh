@@ -30,7 +30,7 @@ in_ns ipt $ipt -A INPUT -i lo -j ACCEPT
 in_ns ipt $ipt -A INPUT -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
 in_ns ipt $ipt -A INPUT -p tcp --dport ssh -j ACCEPT
 in_ns ipt $ipt -A INPUT -j DROP
-"$PC" up --iface e0 --netns "$(ns pcf)" --policy "$PC_ROOT/tests/policies/open-egress.yaml" >/dev/null
+"$PC" up --iface e0 --netns "$(ns pcf)" --xdp --policy "$PC_ROOT/tests/policies/open-egress.yaml" >/dev/null
 expect_eq "portcullis up" "$?" 0
 
 # Where portcullis is stricter, and why (docs/design.md, "Differences").

@@ -26,12 +26,12 @@ check "before up: stranger reachable" tcp_echo srv $OTHER4 443
 check "before up: inbound 8080 reachable" tcp_echo out $SRV4 8080
 
 # up, from another directory, with the built-in default policy.
-(cd / && "$PC" up --iface srv0 --netns "$SRV") >"$PC_TMP/up.out" 2>&1
+(cd / && "$PC" up --iface srv0 --netns "$SRV" --xdp) >"$PC_TMP/up.out" 2>&1
 expect_eq "up exits 0" "$?" 0
-"$PC" up --iface srv0 --netns "$SRV" >"$PC_TMP/up2.out" 2>&1
+"$PC" up --iface srv0 --netns "$SRV" --xdp >"$PC_TMP/up2.out" 2>&1
 expect_eq "second up on the same interface exits 5" "$?" 5
 check "second up says it is already up" grep -q "already up" "$PC_TMP/up2.out"
-check "up on a veth with native XDP suggests --tc" grep -q "prefer 'up --tc'" "$PC_TMP/up.out"
+check "up --xdp on a veth warns of the copy, names the default" grep -q "without --xdp, up judges a veth's inbound at tc ingress" "$PC_TMP/up.out"
 "$PC" up --iface srv2s0 --netns "$SRV2" --policy "$PC_ROOT/tests/policies/lab.yaml" --generic >"$PC_TMP/up3.out" 2>&1
 expect_eq "up of a second namespace exits 0" "$?" 0
 check "up with --generic does not warn" sh -c "! grep -q warning '$PC_TMP/up3.out'"

@@ -33,7 +33,7 @@ dns_answer() {
 dns_start
 wait_port out tcp 443
 
-"$PC" up --iface srv0 --netns "$SRV" --policy "$PC_ROOT/tests/policies/names.yaml" >/dev/null
+"$PC" up --iface srv0 --netns "$SRV" --xdp --policy "$PC_ROOT/tests/policies/names.yaml" >/dev/null
 expect_eq "up with a policy naming hosts" "$?" 0
 names_json() { "$PC" names --netns "$SRV" --json; }
 addrs_of() {

@@ -10,7 +10,7 @@ world_setup
 SRV=$(ns srv)
 echo_server out $EDGE4 7844
 wait_port out tcp 7844
-"$PC" up --iface srv0 --netns "$SRV" >/dev/null
+"$PC" up --iface srv0 --netns "$SRV" --xdp >/dev/null
 expect_eq "up" "$?" 0
 
 drops() {

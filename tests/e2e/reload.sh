@@ -19,7 +19,7 @@ probe() { tcp_echo srv $OTHER4 443 0.5; }
 digest() { "$PC" status --json | $PY -c 'import json,sys; print(json.load(sys.stdin)[0]["policy_sha256"][:12])'; }
 confirm_state() { "$PC" status --json | $PY -c 'import json,sys; print(json.load(sys.stdin)[0]["confirm"])'; }
 
-"$PC" up --iface srv0 --netns "$SRV" --policy "$P/reload-a.yaml" >/dev/null
+"$PC" up --iface srv0 --netns "$SRV" --xdp --policy "$P/reload-a.yaml" >/dev/null
 expect_eq "up with policy A" "$?" 0
 
 # --- 100 reloads alternating A and B under live TCP and UDP flows.

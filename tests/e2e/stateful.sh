@@ -34,7 +34,7 @@ ssh_run out $SRV4 22 'for i in 1 2 3 4 5 6 7 8; do echo line$i; sleep 0.4; done'
 	>"$PC_TMP/ssh.out" 2>&1 &
 sshpid=$!
 sleep 1
-"$PC" up --iface srv0 --netns "$SRV" --policy "$POLICY" >"$PC_TMP/up.out" 2>&1
+"$PC" up --iface srv0 --netns "$SRV" --xdp --policy "$POLICY" >"$PC_TMP/up.out" 2>&1
 expect_eq "up exits 0" "$?" 0
 check "up adopted the open tunnel connection" grep -q "[1-9][0-9]* connections adopted" "$PC_TMP/up.out"
 n0=$(wc -l <"$PC_TMP/ticks")

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# End to end: `up --tc` judges inbound at tc clsact ingress instead of XDP
-# (for container veths). The same lockdown with real clients, the peer
-# keeps its segmentation offload, a bulk download arrives whole, and
-# `down` removes the ingress filter.
+# End to end: inbound judged at tc clsact ingress instead of XDP (what `up`
+# chooses on a veth by itself, `--tc` anywhere). The same lockdown with
+# real clients, the peer keeps its segmentation offload, a bulk download
+# arrives whole, and `down` removes the ingress filter.
 set -u
 . "$(dirname "$0")/../lib.sh"
 trap pc_cleanup EXIT
@@ -22,12 +22,15 @@ start_sshd srv 22 || fail "sshd did not start"
 echo_server srv 0.0.0.0 8080
 wait_port out tcp 7844 && wait_port out udp 53 && wait_port srv tcp 8080
 
-"$PC" up --iface srv0 --netns "$SRV" --tc >"$PC_TMP/up.out" 2>&1
-expect_eq "up --tc exits 0" "$?" 0
-check "up --tc says tc ingress" grep -q "up (tc ingress, tc egress)" "$PC_TMP/up.out"
-check "up --tc does not warn" sh -c "! grep -q warning '$PC_TMP/up.out'"
+# No flag: a veth's inbound is judged at tc ingress (XDP would copy).
+"$PC" up --iface srv0 --netns "$SRV" >"$PC_TMP/up.out" 2>&1
+expect_eq "up on a veth exits 0" "$?" 0
+check "up on a veth chooses tc ingress by itself" grep -q "up (tc ingress, tc egress)" "$PC_TMP/up.out"
+check "up on a veth does not warn" sh -c "! grep -q warning '$PC_TMP/up.out'"
 "$PC" up --iface srv0 --netns "$SRV" --tc --generic >/dev/null 2>&1
 expect_eq "up --tc --generic is a usage error (exit 2)" "$?" 2
+"$PC" up --iface srv0 --netns "$SRV" --xdp --tc >/dev/null 2>&1
+expect_eq "up --xdp --tc is a usage error (exit 2)" "$?" 2
 mode=$("$PC" status --json | $PY -c 'import json,sys; print([i["xdp_mode"] for i in json.load(sys.stdin) if i["netns"]=="'"$SRV"'"][0])')
 expect_eq "status: ingress mode tc" "$mode" tc
 check "status table shows INGRESS tc" sh -c "'$PC' status | grep -q '^NETNS *IFACE *INGRESS' && '$PC' status | grep '$SRV' | grep -qw tc"

@@ -16,7 +16,7 @@ echo_server srv 0.0.0.0 8080
 echo_server out $OTHER4 443
 wait_port srv tcp 8080 && wait_port out tcp 443
 
-up() { "$PC" up --iface srv0 --netns "$SRV" "$@"; }
+up() { "$PC" up --iface srv0 --netns "$SRV" --xdp "$@"; }
 down() { "$PC" down --iface srv0 --netns "$SRV" >/dev/null; }
 confirm() { "$PC" confirm --iface srv0 --netns "$SRV" "$@"; }
 field() { "$PC" status --json | $PY -c 'import json,sys; print(json.load(sys.stdin)[0][sys.argv[1]])' "$1"; }

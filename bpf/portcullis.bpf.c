@@ -126,7 +126,7 @@ static __always_inline __u32 pc_ingress_flow(struct pc_policy *pol,
 	 * packet from a remote port no flow has. */
 	if (p->l4proto == IPPROTO_TCP && pc_tcp_is_syn(p))
 		return PC_R_NONE;
-	if (!pc_rport_maybe(pc_flow_rport(p, 0)) || pc_flow_key(p, 0, &key))
+	if (pc_flow_key(p, 0, &key) || !pc_rport_maybe(key.k4.rport))
 		return PC_R_NONE;
 	flow = pc_flow_lookup(&key, now, &scratch);
 	if (!flow)

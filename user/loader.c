@@ -286,6 +286,7 @@ int pc_up(const struct pc_up_opts *o)
 	int ifindex, link_fd = -1, ret = PC_EXIT_KERNEL, err, adopted,
 		     lock = -1;
 	enum pc_inbound inbound;
+	bool veth;
 	__u32 mode = 0;
 
 	if (pc_policy_load_for(o->policy, o->netns, &pol, digest))
@@ -302,9 +303,10 @@ int pc_up(const struct pc_up_opts *o)
 		ret = PC_EXIT_ERROR;
 		goto cleanup;
 	}
+	veth = is_veth(o->ifname);
 	inbound = o->inbound;
 	if (inbound == PC_INBOUND_AUTO)
-		inbound = is_veth(o->ifname) ? PC_INBOUND_TC : PC_INBOUND_XDP;
+		inbound = veth ? PC_INBOUND_TC : PC_INBOUND_XDP;
 	lock = pc_iface_lock(o->netns, o->ifname); /* held until the end */
 	if (lock == -2) {
 		ret = PC_EXIT_STATE;
@@ -418,7 +420,7 @@ int pc_up(const struct pc_up_opts *o)
 		       "pinning under %s failed: %s", dir, strerror(errno));
 		goto cleanup;
 	}
-	if (mode == PC_XDP_MODE_NATIVE && is_veth(o->ifname))
+	if (mode == PC_XDP_MODE_NATIVE && veth)
 		pc_warn("native XDP on a veth copies every skb its peer sends (inbound TCP at about half speed); without --xdp, up judges a veth's inbound at tc ingress (docs/design.md)");
 	printf("%s%s%s: up (%s%s, tc egress), policy %s, %zu rules, %d connections adopted\n",
 	       o->ifname, o->netns ? " in netns " : "",

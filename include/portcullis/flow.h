@@ -100,12 +100,12 @@ enum pc_flow_state { PC_FLOW_STATES(PC_FLOW_STATE_ENUM) PC_FS_MAX };
 
 /*
  * A flow's entry. Times are CLOCK_MONOTONIC_COARSE ns. expires_ns is an
- * absolute deadline, as in the kernel's conntrack: the packet path asks
- * only "now < expires_ns", with no policy read. Whoever stamps seen_ns
- * (the first packet, then at most every PC_FLOW_REFRESH_NS, and every
- * state change) sets expires_ns = seen_ns + pc_flow_timeout_ns() of the
- * policy in force; the collector re-derives it from the policy in force
- * on each pass, so a reload's timeouts reach idle flows too.
+ * absolute deadline, as in the kernel's conntrack: the packet path and the
+ * collector ask only "now < expires_ns", with no policy read. Whoever
+ * stamps seen_ns (the first packet, then at most every PC_FLOW_REFRESH_NS,
+ * and every state change) sets expires_ns = seen_ns + pc_flow_timeout_ns()
+ * of the policy in force; so a reload's timeouts reach a flow at its next
+ * stamp, and an idle flow keeps the deadline it had.
  */
 struct pc_flow_val {
 	__u64 created_ns;

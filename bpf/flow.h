@@ -137,27 +137,39 @@ static __always_inline int pc_flow_expired(const struct pc_flow_val *v,
 	return now >= v->expires_ns;
 }
 
+/* The dry run (trace) notes the entry it found: its state, its deadline
+ * against the packet's clock, whether that had passed. */
+static __always_inline void pc_trace_flow(const struct pc_flow_val *v,
+					  __u64 now)
+{
+	__u32 zero = 0;
+	struct pc_trace *t = bpf_map_lookup_elem(&trace, &zero);
+
+	if (!t)
+		return;
+	t->flow_state = v->state;
+	t->flow_expired = pc_flow_expired(v, now);
+	t->flow_left_ns = (__s64)(v->expires_ns - now);
+}
+
 /*
  * The live entry for k, or NULL. An expired entry counts as no entry; the
  * egress side overwrites it and the collector removes it. In a dry run the
  * caller gets a copy in scratch, so state changes go nowhere, and the
- * trace map learns the flow's state.
+ * trace map learns of the entry, live or not.
  */
 static __always_inline struct pc_flow_val *
 pc_flow_lookup(const union pc_fkey *k, __u64 now, struct pc_flow_val *scratch)
 {
 	struct pc_flow_val *v = pc_flow_find(k);
-	struct pc_trace *t;
-	__u32 zero = 0;
 
+	if (dry_run && v)
+		pc_trace_flow(v, now);
 	if (v && pc_flow_expired(v, now))
 		v = NULL;
 	if (!dry_run || !v)
 		return v;
 	*scratch = *v;
-	t = bpf_map_lookup_elem(&trace, &zero);
-	if (t)
-		t->flow_state = v->state;
 	return scratch;
 }
 

@@ -165,6 +165,52 @@ static const char *state_name(__u32 st)
 	return st < PC_FS_MAX ? names[st] : "none";
 }
 
+/* Seconds from the packet to the flow's deadline (negative: past it). */
+static double flow_left_s(const struct pc_trace *tr)
+{
+	return tr->flow_left_ns / 1e9;
+}
+
+static void print_trace_json(const struct pc_trace *tr, const char *rule)
+{
+	/* flow: the live flow's state or "none"; an entry past its deadline
+	 * is none, with flow_expired set */
+	bool found = tr->flow_state < PC_FS_MAX;
+	bool expired = found && tr->flow_expired;
+	json_t *j = json_pack(
+		"{s:s, s:s, s:s, s:s, s:s, s:b, s:b}", "verdict",
+		pc_act_str(tr->action), "reason", pc_reason_names[tr->reason],
+		"description", pc_reason_descs[tr->reason], "rule", rule,
+		"flow", expired ? "none" : state_name(tr->flow_state),
+		"flow_expired", expired, "audit",
+		tr->action == PC_ACT_PASS && (PC_DROP_MASK >> tr->reason) & 1);
+
+	json_object_set_new(j, "flow_expires_in_s",
+			    found ? json_real(flow_left_s(tr)) : json_null());
+	json_dumpf(j, stdout, JSON_INDENT(2));
+	putchar('\n');
+	json_decref(j);
+}
+
+static void print_trace(const struct pc_trace *tr, const char *rule)
+{
+	printf("verdict: %s%s\n", tr->action == PC_ACT_DROP ? "DROP" : "PASS",
+	       tr->action == PC_ACT_PASS && (PC_DROP_MASK >> tr->reason) & 1 ?
+		       " (audit mode: would drop)" :
+		       "");
+	printf("reason:  %s (%s)\n", pc_reason_names[tr->reason],
+	       pc_reason_descs[tr->reason]);
+	printf("rule:    %s\n", rule);
+	if (tr->flow_state >= PC_FS_MAX)
+		printf("flow:    none\n");
+	else if (tr->flow_expired)
+		printf("flow:    none (an entry, %s, expired %.0f s ago)\n",
+		       state_name(tr->flow_state), -flow_left_s(tr));
+	else
+		printf("flow:    %s, expires in %.0f s\n",
+		       state_name(tr->flow_state), flow_left_s(tr));
+}
+
 static const char usage_trace[] =
 	"usage: portcullis trace --iface IF [--netns NAME] [--json] in|out\n"
 	"         [tcp|udp|icmp] from ADDR to ADDR [sport N] [dport N]\n"
@@ -217,30 +263,9 @@ int pc_cmd_trace(const struct pc_trace_opts *o)
 		close(fd);
 	if (tr.reason >= PC_R_MAX)
 		tr.reason = PC_R_NONE;
-	if (o->json) {
-		json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:s, s:b}",
-				      "verdict", pc_act_str(tr.action),
-				      "reason", pc_reason_names[tr.reason],
-				      "description", pc_reason_descs[tr.reason],
-				      "rule", rule, "flow",
-				      state_name(tr.flow_state), "audit",
-				      tr.action == PC_ACT_PASS &&
-					      (PC_DROP_MASK >> tr.reason) & 1);
-
-		json_dumpf(j, stdout, JSON_INDENT(2));
-		putchar('\n');
-		json_decref(j);
-	} else {
-		printf("verdict: %s%s\n",
-		       tr.action == PC_ACT_DROP ? "DROP" : "PASS",
-		       tr.action == PC_ACT_PASS &&
-				       (PC_DROP_MASK >> tr.reason) & 1 ?
-			       " (audit mode: would drop)" :
-			       "");
-		printf("reason:  %s (%s)\n", pc_reason_names[tr.reason],
-		       pc_reason_descs[tr.reason]);
-		printf("rule:    %s\n", rule);
-		printf("flow:    %s\n", state_name(tr.flow_state));
-	}
+	if (o->json)
+		print_trace_json(&tr, rule);
+	else
+		print_trace(&tr, rule);
 	return PC_EXIT_OK;
 }

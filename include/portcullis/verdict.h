@@ -125,8 +125,11 @@ struct pc_trace {
 	__u32 reason; /* enum pc_reason */
 	__u32 rule_id; /* egress: the rule that allowed the flow */
 	__u32 action; /* PC_ACT_* after audit mode */
-	__u32 flow_state; /* state of the flow found, or PC_FS_MAX: none */
+	__u32 flow_state; /* state of the flow entry found, or PC_FS_MAX: none */
+	__u32 flow_expired; /* 1: that entry was past its deadline (no flow) */
+	__u32 pad;
+	__s64 flow_left_ns; /* its deadline minus the packet's clock */
 };
-_Static_assert(sizeof(struct pc_trace) == 16, "pc_trace size");
+_Static_assert(sizeof(struct pc_trace) == 32, "pc_trace size");
 
 #endif /* PORTCULLIS_VERDICT_H */

@@ -60,6 +60,12 @@ expect_eq "  ... and a real one moves in_no_flow by 1" "$(($(counter srv srv0 in
 expect_eq "trace: new SSH" "$(tr in tcp from $OTHER4 to $SRV4 dport 22)" "pass in_ssh_new -"
 expect_eq "trace: out to the edge" "$(tr out tcp from $SRV4 to $EDGE4 sport 41000 dport 7844)" "pass out_new_flow tunnel-region1"
 check "  ... and a real connection gets through" tcp_echo srv $EDGE4 7844
+lport=$("$PC" flows --netns "$SRV" --json | $PY -c 'import json,sys; print([f["local"].rsplit(":", 1)[1] for f in json.load(sys.stdin) if f["remote"] == "'$EDGE4':7844"][0])')
+"$PC" trace --iface srv0 --netns "$SRV" in tcp from $EDGE4 to $SRV4 sport 7844 dport "$lport" flags A >"$PC_TMP/trf.txt"
+check "trace of a reply on that connection names its flow and the time left" \
+	grep -qE '^flow: +(established|fin-wait|closed), expires in [0-9]+ s$' "$PC_TMP/trf.txt"
+left=$("$PC" trace --iface srv0 --netns "$SRV" --json in tcp from $EDGE4 to $SRV4 sport 7844 dport "$lport" flags A | $PY -c 'import json,sys; t=json.load(sys.stdin); print(int(0 < t["flow_expires_in_s"] <= 7440 and not t["flow_expired"]))')
+expect_eq "trace --json has the flow's time left" "$left" 1
 expect_eq "trace: out to a stranger" "$(tr out tcp from $SRV4 to $OTHER4 dport 443)" "drop out_default_drop -"
 check_not "  ... and a real connection does not" tcp_echo srv $OTHER4 443 0.5
 expect_eq "trace: spoofed loopback source" "$(tr in tcp from 127.0.0.1 to $SRV4 dport 22)" "drop in_martian -"

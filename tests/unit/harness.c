@@ -177,6 +177,15 @@ void check(struct harness *h, const char *name, bool ok, const char *fmt, ...)
 	putchar('\n');
 }
 
+int h_dry_run(struct harness *h, bool egress, const struct pkt_spec *s,
+	      struct pc_trace *tr, int *ret)
+{
+	uint8_t buf[PKT_MAX];
+	size_t len = pkt_build(s, buf, sizeof(buf));
+
+	return pc_trace_run(h->trace, egress, buf, len, tr, ret);
+}
+
 /*
  * The dry run of s: fills *tr and *ret; false when it failed or moved any
  * counter (before: the rows as they were).
@@ -184,11 +193,9 @@ void check(struct harness *h, const char *name, bool ok, const char *fmt, ...)
 static bool h_trace(struct harness *h, bool egress, const struct pkt_spec *s,
 		    const uint64_t *before, struct pc_trace *tr, int *ret)
 {
-	uint8_t buf[PKT_MAX];
-	size_t len = pkt_build(s, buf, sizeof(buf));
 	uint64_t flows = h_flow_count(h);
 
-	if (pc_trace_run(h->trace, egress, buf, len, tr, ret))
+	if (h_dry_run(h, egress, s, tr, ret))
 		return false;
 	if (h_flow_count(h) != flows)
 		return false;

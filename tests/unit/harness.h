@@ -74,6 +74,10 @@ void expect(struct harness *h, const char *name, bool egress,
 void check(struct harness *h, const char *name, bool ok, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 
+/* The dry run (trace) of s alone: 0, or -1 when it could not run. */
+int h_dry_run(struct harness *h, bool egress, const struct pkt_spec *s,
+	      struct pc_trace *tr, int *ret);
+
 uint64_t h_row_packets(struct harness *h, uint32_t row);
 uint64_t h_flow_count(struct harness *h);
 int h_rule_id(struct harness *h, const char *name);

@@ -180,8 +180,9 @@ static void deadline_is(struct harness *h, const struct fam *f,
  * A flow's deadline (expires_ns) is set with each stamp from the timeout
  * of its state (the default policy: SYN 30 s, established 7440, FIN 120,
  * close 10, UDP 180), at once when the state changes; a packet within
- * PC_FLOW_REFRESH_NS of the last stamp writes nothing; and the packet path
- * decides by the deadline alone.
+ * PC_FLOW_REFRESH_NS of the last stamp writes nothing; the packet path
+ * decides by the deadline alone; trace tells the time left, or how long
+ * ago an entry expired.
  */
 static void deadlines(struct harness *h, const struct fam *f)
 {
@@ -189,8 +190,11 @@ static void deadlines(struct harness *h, const struct fam *f)
 	const char *e = f->edge;
 	struct pc_flow_key k = fkey(f, T, e, 53000, 7844);
 	struct pc_flow_key ku = fkey(f, U, e, 53001, 7844);
+	struct pkt_spec reply = seg(f, false, U, e, 53001, 7844, 0, 0, 0);
 	struct pc_flow_val v, before;
+	struct pc_trace tr;
 	__u64 t0, t1;
+	int dry, ret;
 	char n[160];
 
 	t0 = mono_coarse_ns();
@@ -237,27 +241,45 @@ static void deadlines(struct harness *h, const struct fam *f)
 	t(h, f, "deadline: UDP out", true,
 	  seg(f, true, U, e, 53001, 7844, 0, 0, 0), true, PC_R_OUT_NEW_FLOW,
 	  "tunnel-region1");
-	t(h, f, "deadline: UDP reply", false,
-	  seg(f, false, U, e, 53001, 7844, 0, 0, 0), true, PC_R_IN_ESTABLISHED,
+	t(h, f, "deadline: UDP reply", false, reply, true, PC_R_IN_ESTABLISHED,
 	  NULL);
 	deadline_is(h, f, "UDP lives udp", &ku, 180, &v);
 
+	/* trace tells the time left */
+	dry = h_dry_run(h, false, &reply, &tr, &ret);
+	snprintf(n, sizeof(n),
+		 "%s deadline: trace says the UDP flow's time left", f->tag);
+	check(h, n,
+	      !dry && tr.flow_state == PC_FS_ESTABLISHED && !tr.flow_expired &&
+		      tr.flow_left_ns > 170 * (__s64)SEC &&
+		      tr.flow_left_ns <= 180 * (__s64)SEC,
+	      "run %d, state %u, expired %u, left %lld ns", dry, tr.flow_state,
+	      tr.flow_expired, (long long)tr.flow_left_ns);
+
 	/* The deadline alone decides: not the stamp plus a timeout. */
-	v.expires_ns = mono_coarse_ns() - 1;
+	v.expires_ns = mono_coarse_ns() - 2 * SEC;
 	pc_flows_put(&h->m, &ku, &v, BPF_EXIST);
 	t(h, f, "deadline: a reply after the deadline has no flow", false,
-	  seg(f, false, U, e, 53001, 7844, 0, 0, 0), false,
-	  PC_R_IN_DEFAULT_DROP, NULL);
+	  reply, false, PC_R_IN_DEFAULT_DROP, NULL);
+	dry = h_dry_run(h, false, &reply, &tr, &ret);
+	snprintf(n, sizeof(n),
+		 "%s deadline: trace says an entry expired, and how long ago",
+		 f->tag);
+	check(h, n,
+	      !dry && tr.flow_state == PC_FS_ESTABLISHED && tr.flow_expired &&
+		      tr.flow_left_ns < -(__s64)SEC &&
+		      tr.flow_left_ns > -10 * (__s64)SEC,
+	      "run %d, state %u, expired %u, left %lld ns", dry, tr.flow_state,
+	      tr.flow_expired, (long long)tr.flow_left_ns);
 	/* 5 s back: past the refresh interval, within any uptime */
 	v.seen_ns = mono_coarse_ns() - 5 * SEC;
 	v.created_ns = v.seen_ns;
 	v.expires_ns = mono_coarse_ns() + 2 * SEC; /* not seen + 180 s */
 	pc_flows_put(&h->m, &ku, &v, BPF_EXIST);
 	t(h, f,
-	  "deadline: a reply before the deadline passes, however old "
-	  "the stamp",
-	  false, seg(f, false, U, e, 53001, 7844, 0, 0, 0), true,
-	  PC_R_IN_ESTABLISHED, NULL);
+	  "deadline: a reply before the deadline passes, the stamp "
+	  "notwithstanding",
+	  false, reply, true, PC_R_IN_ESTABLISHED, NULL);
 	deadline_is(h, f, "the late reply restamped it", &ku, 180, &v);
 	pc_flows_delete(&h->m, &k);
 	pc_flows_delete(&h->m, &ku);

@@ -163,12 +163,13 @@ pc_flow_lookup(const union pc_fkey *k, __u64 now, struct pc_flow_val *scratch)
 {
 	struct pc_flow_val *v = pc_flow_find(k);
 
-	if (dry_run && v)
-		pc_trace_flow(v, now);
-	if (v && pc_flow_expired(v, now))
-		v = NULL;
-	if (!dry_run || !v)
-		return v;
+	if (!dry_run)
+		return v && !pc_flow_expired(v, now) ? v : NULL;
+	if (!v)
+		return NULL;
+	pc_trace_flow(v, now);
+	if (pc_flow_expired(v, now))
+		return NULL;
 	*scratch = *v;
 	return scratch;
 }

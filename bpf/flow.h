@@ -163,13 +163,14 @@ pc_flow_lookup(const union pc_fkey *k, __u64 now, struct pc_flow_val *scratch)
 {
 	struct pc_flow_val *v = pc_flow_find(k);
 
-	if (!dry_run)
-		return v && !pc_flow_expired(v, now) ? v : NULL;
-	if (!v)
-		return NULL;
+	if (v && pc_flow_expired(v, now)) {
+		if (dry_run)
+			pc_trace_flow(v, now);
+		v = NULL;
+	}
+	if (!dry_run || !v)
+		return v;
 	pc_trace_flow(v, now);
-	if (pc_flow_expired(v, now))
-		return NULL;
 	*scratch = *v;
 	return scratch;
 }

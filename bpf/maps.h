@@ -127,8 +127,8 @@ struct {
 
 /*
  * active: which slot of policy_cfg/allow4/allow6 is in force. One 32-bit store
- * by the loader switches the whole policy; a program reads it once per
- * packet. Key: __u32 0. Value: struct pc_active.
+ * by the loader switches the whole policy; a program reads it at most once
+ * per packet. Key: __u32 0. Value: struct pc_active.
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
 /*
  * Rule matching: which policy slot is in force, SSH ports, the egress
- * allowlist. A program calls pc_policy_get() once per packet and passes the
- * result on, so one packet is judged by one policy generation only.
+ * allowlist. A program reads the policy at most once per packet (a packet
+ * of a live flow usually not at all: pc_policy_cfg fetches it on first use)
+ * and passes the result on, so one packet is judged by one policy
+ * generation only.
  */
 #ifndef PC_POLICY_H
 #define PC_POLICY_H

@@ -45,7 +45,19 @@ wait $sshpid
 check "SSH session open before up keeps working" grep -q line8 "$PC_TMP/ssh.out"
 kill $ticker 2>/dev/null
 check "flows lists the adopted connection" sh -c "'$PC' flows --netns '$SRV' | grep '$EDGE2:7844' | grep -q adopted"
-check "flows --json has state, idle time and time left" sh -c "'$PC' flows --netns '$SRV' --json | $PY -c 'import json,sys; f=json.load(sys.stdin); assert f and all(\"state\" in x and \"idle_s\" in x and \"age_s\" in x and (x[\"expires_in_s\"] > 0) == (x[\"state\"] != \"expired\") for x in f)'"
+# A live flow's deadline is its last stamp plus the timeout of its state
+# (the default timeouts: the policy sets none): idle + time left.
+check "flows --json: idle time plus time left is the state's timeout" "$PY" -c "
+import json, subprocess
+f = json.loads(subprocess.check_output(['$PC', 'flows', '--netns', '$SRV', '--json']))
+t = {('tcp', 'new'): 30, ('tcp', 'established'): 7440, ('tcp', 'fin-wait'): 120,
+     ('tcp', 'closed'): 10, ('udp', 'new'): 180, ('udp', 'established'): 180}
+live = [x for x in f if x['state'] != 'expired']
+assert live, f
+for x in live:
+    want = t.get((x['proto'], x['state']), 30)
+    assert abs(x['idle_s'] + x['expires_in_s'] - want) < 1, x
+"
 check "flows: the adopted connection has its established timeout left" sh -c "'$PC' flows --netns '$SRV' --json | $PY -c 'import json,sys; f=[x for x in json.load(sys.stdin) if x[\"adopted\"]]; assert f and all(7000 < x[\"expires_in_s\"] <= 7440 for x in f), f'"
 
 # --- UDP and ICMP echo out and back.

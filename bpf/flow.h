@@ -278,7 +278,8 @@ static __always_inline int pc_rport_maybe(__be16 port)
 	return bits && (*bits >> (bpf_ntohs(port) % 64)) & 1;
 }
 
-/* Is seq within PC_TCP_SEQ_WINDOW of what the server expects next? */
+/* Is seq within PC_TCP_SEQ_WINDOW of what the server expects next (its
+ * ACK as recorded, up to PC_TCP_ACK_SLACK behind the last one)? */
 static __always_inline int pc_tcp_in_window(const struct pc_flow_val *v,
 					    __be32 seq)
 {
@@ -332,13 +333,28 @@ static __always_inline int pc_tcp_ingress(struct pc_flow_val *v,
 	return 0;
 }
 
-/* An outbound TCP packet on flow v: the server's own stack is trusted. */
+/*
+ * Is ack more than PC_TCP_ACK_SLACK from v's peer_next, either way (or has
+ * v none yet)? Sequence arithmetic: the difference is taken modulo 2^32.
+ */
+static __always_inline int pc_tcp_ack_moved(const struct pc_flow_val *v,
+					    __u32 ack)
+{
+	return !v->peer_next ||
+	       ack - v->peer_next + PC_TCP_ACK_SLACK > 2 * PC_TCP_ACK_SLACK;
+}
+
+/*
+ * An outbound TCP packet on flow v: the server's own stack is trusted. Its
+ * ACK is recorded when it moved by more than the slack: most ACKs write
+ * nothing.
+ */
 static __always_inline void pc_tcp_egress(struct pc_flow_val *v,
 					  const struct pc_pkt *p)
 {
 	__u8 f = p->tcp_flags;
 
-	if ((f & TCP_FLAG_ACK) && v->peer_next != bpf_ntohl(p->tcp_ack))
+	if ((f & TCP_FLAG_ACK) && pc_tcp_ack_moved(v, bpf_ntohl(p->tcp_ack)))
 		v->peer_next = bpf_ntohl(p->tcp_ack);
 	if (f & TCP_FLAG_RST) {
 		v->state = PC_FS_CLOSED;

@@ -117,15 +117,26 @@ struct pc_flow_val {
 	__u8 flags; /* PC_FF_* */
 	__u16 pad;
 	__u32 local_next; /* TCP: the server's SYN seq + 1 (host order) */
-	__u32 peer_next; /* TCP: last ACK the server sent (host order) */
+	__u32 peer_next; /* TCP: the server's ACK, to PC_TCP_ACK_SLACK
+			  * (host order; 0: none yet) */
 };
 _Static_assert(sizeof(struct pc_flow_val) == 40, "pc_flow_val size");
 
 /*
  * An inbound RST or FIN changes a flow only when its sequence number is
- * within this distance of the last ACK the server sent (see docs/design.md).
+ * within this distance of the server's ACK as recorded in peer_next (see
+ * docs/design.md).
  */
 #define PC_TCP_SEQ_WINDOW (1u << 20)
+/*
+ * peer_next follows the server's ACKs loosely: an outbound ACK rewrites it
+ * only when it is more than this from the recorded one, so a flow's entry
+ * is written about once per 128 KiB received, not by every ACK (a write
+ * per ACK moves the entry's cache line between the CPUs that run the two
+ * directions). An RST or FIN from the peer still fits with up to
+ * PC_TCP_SEQ_WINDOW - PC_TCP_ACK_SLACK of data in flight.
+ */
+#define PC_TCP_ACK_SLACK (PC_TCP_SEQ_WINDOW / 8)
 
 /* Fragments: the first fragment that passed lets the later ones in. */
 #define PC_MAX_FRAGS 8192

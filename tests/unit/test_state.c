@@ -152,6 +152,67 @@ static void tcp_states(struct harness *h, const struct fam *f)
 	      "state %d", flow_state(h, f, T, e, 51000, 7844));
 }
 
+/* The flow's recorded ACK (peer_next), or 0 when there is no flow. */
+static __u32 flow_peer_next(struct harness *h, const struct fam *f,
+			    uint16_t lport)
+{
+	struct pc_flow_key k = fkey(f, IPPROTO_TCP, f->edge, lport, 7844);
+	struct pc_flow_val v;
+
+	return pc_flows_get(&h->m, &k, &v) ? 0 : v.peer_next;
+}
+
+/*
+ * The server's ACKs are recorded to PC_TCP_ACK_SLACK: an ACK within the
+ * slack of the recorded one writes nothing, one beyond it is recorded; an
+ * RST at the server's latest ACK still fits the window of the recorded
+ * one, an RST a window beyond it does not.
+ */
+static void ack_slack(struct harness *h, const struct fam *f)
+{
+	const int T = IPPROTO_TCP;
+	const char *e = f->edge;
+	const __u32 peer = 20001, far = peer + 2 * PC_TCP_ACK_SLACK;
+	char n[160];
+
+	t(h, f, "slack: SYN out", true,
+	  seg(f, true, T, e, 54000, 7844, TH_SYN, 1000, 0), true,
+	  PC_R_OUT_NEW_FLOW, "tunnel-region1");
+	t(h, f, "slack: SYN-ACK in", false,
+	  seg(f, false, T, e, 54000, 7844, TH_SYN | TH_ACK, peer - 1, 1001),
+	  true, PC_R_IN_ESTABLISHED, NULL);
+	t(h, f, "slack: ACK out, within the slack", true,
+	  seg(f, true, T, e, 54000, 7844, TH_ACK, 1001,
+	      peer + PC_TCP_ACK_SLACK / 2),
+	  true, PC_R_OUT_ESTABLISHED, "tunnel-region1");
+	snprintf(n, sizeof(n), "%s slack: an ACK within it writes nothing",
+		 f->tag);
+	check(h, n, flow_peer_next(h, f, 54000) == peer,
+	      "peer_next %u, want %u", flow_peer_next(h, f, 54000), peer);
+	t(h, f, "slack: ACK out, beyond the slack", true,
+	  seg(f, true, T, e, 54000, 7844, TH_ACK, 1001, far), true,
+	  PC_R_OUT_ESTABLISHED, "tunnel-region1");
+	snprintf(n, sizeof(n), "%s slack: an ACK beyond it is recorded",
+		 f->tag);
+	check(h, n, flow_peer_next(h, f, 54000) == far, "peer_next %u, want %u",
+	      flow_peer_next(h, f, 54000), far);
+	t(h, f, "slack: ACK out, within the slack again", true,
+	  seg(f, true, T, e, 54000, 7844, TH_ACK, 1001,
+	      far + PC_TCP_ACK_SLACK - 1),
+	  true, PC_R_OUT_ESTABLISHED, "tunnel-region1");
+	t(h, f, "slack: RST a window beyond the recorded ACK drops", false,
+	  seg(f, false, T, e, 54000, 7844, TH_RST, far + PC_TCP_SEQ_WINDOW + 1,
+	      0),
+	  false, PC_R_IN_TCP_INVALID, NULL);
+	t(h, f, "slack: RST at the server's last ACK closes", false,
+	  seg(f, false, T, e, 54000, 7844, TH_RST, far + PC_TCP_ACK_SLACK - 1,
+	      0),
+	  true, PC_R_IN_ESTABLISHED, NULL);
+	snprintf(n, sizeof(n), "%s slack: state is closed", f->tag);
+	check(h, n, flow_state(h, f, T, e, 54000, 7844) == PC_FS_CLOSED,
+	      "state %d", flow_state(h, f, T, e, 54000, 7844));
+}
+
 static __u64 mono_coarse_ns(void)
 {
 	struct timespec ts;
@@ -462,6 +523,7 @@ void test_state(struct harness *h)
 	h->group = "state";
 	for (size_t i = 0; i < 2; i++) {
 		tcp_states(h, &fams[i]);
+		ack_slack(h, &fams[i]);
 		deadlines(h, &fams[i]);
 		icmp_errors(h, &fams[i]);
 		fragments(h, &fams[i]);

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # scripts/bench-targets on the CSVs of a real bench run (tests/bench/fixtures,
-# trimmed from the run of docs/performance.md): each target judged as the
-# numbers say, a missing CSV "not measured", no CSV at all an error.
+# trimmed from the Intel VM run of 2026-12-01T20:18Z in docs/performance.md's
+# history, the iperf3 arms renamed as they are now): each target judged as
+# the numbers say, a missing CSV "not measured", no CSV at all an error.
 set -u
 . "$(dirname "$0")/../lib.sh"
 trap 'rm -rf "$PC_TMP"' EXIT

@@ -2,7 +2,9 @@
 /*
  * Scaling: the cost per packet as the flow table grows (one frame, and
  * random flows beside the same lookup in a table of the same size) and as
- * the allowlist grows. `pc-bench --scaling CSV`.
+ * the allowlist grows. `pc-bench --scaling CSV`. Each flow-table size has
+ * its own programs and tables, all loaded at once, so the sizes are
+ * measured in turn: a slow spell of the VM cannot fall on one size only.
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -57,37 +59,91 @@ static int fill_flows(int fd, long from, long n)
 }
 
 /*
- * The cost of the reference (fds[0]) and of portcullis (fds[1]) over random
- * flows of tables of n (fill_flows): one frame per run, each for another
- * flow, so a large table's entries come from memory, not cache; the two
- * run in turn on each frame, so a slow spell of the VM hits both. Includes
- * the kernel's per-run clock reads, the same for every size and program.
- * Fills ns[2] (mean ns per packet); -1 when a frame did not find its flow.
+ * One flow-table size: portcullis and the reference, each loaded with
+ * tables of the same capacity (FLOW_CAP) holding the same `size` flows.
+ * Every size is loaded at once, so the rows of all sizes are measured in
+ * turn and a slow spell of the VM hits them alike.
  */
-static int random_flows_ns(const int fds[2], long n, double ns[2])
+#define FLOW_SIZES 4
+#define FLOW_CAP (1 << 21)
+struct flow_set {
+	long size;
+	struct harness h;
+	struct bench_ref *ref;
+};
+
+/* The frame of flow i of set f (fill_flows' flows 1..size-1). */
+static struct pkt_spec flow_frame(long i, char *src)
 {
-	enum { FRAMES = 20000 };
+	struct in_addr a = { flow_raddr(i) };
+	struct pkt_spec s = { .family = AF_INET,
+			      .src = src,
+			      .dst = SRV4,
+			      .proto = IPPROTO_UDP,
+			      .sport = 7844,
+			      .dport = flow_lport(i) };
+
+	inet_ntop(AF_INET, &a, src, INET_ADDRSTRLEN);
+	return s;
+}
+
+/*
+ * Frames of set f through its reference and portcullis, one run each:
+ * flows 1..n in order when random is false, else n random flows. Adds the
+ * runs' durations to sum[2]. Returns 0, or -1 when a frame missed its flow.
+ */
+static int flow_frames(const struct flow_set *f, long n, bool random,
+		       double sum[2])
+{
 	const int want[2] = { XDP_PASS, XDP_PASS };
-	double sum[2] = { 0, 0 };
+	const int fds[2] = { bpf_program__fd(f->ref->progs.ref_lookup),
+			     f->h.xdp_fd };
 
-	srand(1);
-	for (int j = 0; j < FRAMES; j++) {
-		long i = 1 + rand() % (n - 1);
-		struct in_addr a = { flow_raddr(i) };
+	for (long j = 1; j <= n; j++) {
 		char src[INET_ADDRSTRLEN];
-		struct pkt_spec s = { .family = AF_INET,
-				      .src = src,
-				      .dst = SRV4,
-				      .proto = IPPROTO_UDP,
-				      .sport = 7844,
-				      .dport = flow_lport(i) };
+		long i = random ? 1 + rand() % (f->size - 1) : j;
+		struct pkt_spec s = flow_frame(i, src);
 
-		inet_ntop(AF_INET, &a, src, sizeof(src));
 		if (pair_once(fds, &s, want, sum))
 			return -1;
 	}
-	ns[0] = sum[0] / FRAMES;
-	ns[1] = sum[1] / FRAMES;
+	return 0;
+}
+
+/*
+ * The cost of the reference (ns[i][0]) and of portcullis (ns[i][1]) over
+ * random flows of each set's table: one frame per run, each for another
+ * flow, so a large table's entries come from memory, not cache, and the
+ * two programs in turn on each frame. The sets take turns in blocks of
+ * BLOCK frames, so a slow spell of the VM hits every size alike; before
+ * its block, a set's first WARM flows are sent once, untimed, so a small
+ * table is back in cache after the others' blocks (what 1k flows are
+ * alone), and a large one is not (WARM of 1M are 0.1%). Includes the
+ * kernel's per-run clock reads, the same for every size and program.
+ * Fills the mean ns per packet; -1 when a frame did not find its flow.
+ */
+static int random_flows_ns(const struct flow_set *sets, double ns[][2])
+{
+	enum { BLOCKS = 10, BLOCK = 2000, WARM = 1000 };
+	double warm[2];
+
+	srand(1);
+	for (int i = 0; i < FLOW_SIZES; i++)
+		ns[i][0] = ns[i][1] = 0;
+	for (int b = 0; b < BLOCKS; b++) {
+		for (int i = 0; i < FLOW_SIZES; i++) {
+			long n = sets[i].size - 1 < WARM ? sets[i].size - 1 :
+							   WARM;
+
+			if (flow_frames(&sets[i], n, false, warm) ||
+			    flow_frames(&sets[i], BLOCK, true, ns[i]))
+				return -1;
+		}
+	}
+	for (int i = 0; i < FLOW_SIZES; i++) {
+		ns[i][0] /= BLOCKS * BLOCK;
+		ns[i][1] /= BLOCKS * BLOCK;
+	}
 	return 0;
 }
 
@@ -132,6 +188,20 @@ static int fill_allow(struct harness *h, long from, long n, bool prefixes)
 	return cfg_write(h, slot, &cfg);
 }
 
+/* One row: on the terminal, and in the CSV (ratio < 0: none). */
+static void row_out(FILE *csv, const char *dim, long size, const char *path,
+		    double ns, double ratio)
+{
+	if (ratio < 0) {
+		printf("%-10s %8ld  %-22s %7.1f %8s\n", dim, size, path, ns,
+		       "-");
+		fprintf(csv, "%s,%ld,%s,%.1f,\n", dim, size, path, ns);
+		return;
+	}
+	printf("%-10s %8ld  %-22s %7.1f %8.2f\n", dim, size, path, ns, ratio);
+	fprintf(csv, "%s,%ld,%s,%.1f,%.3f\n", dim, size, path, ns, ratio);
+}
+
 /* One scaling measurement and the reference taken in turn with it. */
 struct scale_row {
 	FILE *csv;
@@ -156,23 +226,93 @@ static double scale_measure(const struct scale_row *r, const char *path, int fd,
 		keep_best(&ref, ns_once(ref_fd, r->ref_spec, &rv));
 		keep_best(&ns, ns_once(fd, s, &rv));
 	}
-
-	printf("%-10s %8ld  %-22s %7.1f %8.2f\n", r->dim, r->size, path, ns,
-	       ns / ref);
-	fprintf(r->csv, "%s,%ld,%s,%.1f,%.3f\n", r->dim, r->size, path, ns,
-		ns / ref);
+	row_out(r->csv, r->dim, r->size, path, ns, ns / ref);
 	return ns;
+}
+
+/*
+ * Load set f: both programs, with tables of FLOW_CAP holding f->size flows
+ * (the established frame's among them, a hit for both). Returns 0 or -1.
+ */
+static int flow_set_load(struct flow_set *f, const struct pkt_spec *est,
+			 const struct pkt_spec *est_out)
+{
+	/* the collector at its production period (5 s), as an operator
+	 * runs it */
+	f->h = (struct harness){ .group = "scaling",
+				 .gc_interval_ns = 5000000000ULL };
+	f->ref = bench_ref__open();
+	if (!f->ref ||
+	    bpf_map__set_max_entries(f->ref->maps.ref_flows, FLOW_CAP) ||
+	    bench_ref__load(f->ref) || ref_set(f->ref, est, true) ||
+	    h_setup(&f->h, NULL, FLOW_CAP) || h_run(&f->h, true, est_out))
+		return -1;
+	if (fill_flows(f->h.m.flows4, 1, f->size) ||
+	    fill_flows(bpf_map__fd(f->ref->maps.ref_flows), 1, f->size))
+		return -1;
+	return 0;
+}
+
+static void flow_set_free(struct flow_set *f)
+{
+	bench_ref__destroy(f->ref);
+	if (f->h.skel)
+		h_teardown(&f->h);
+}
+
+/*
+ * The established path as the flow table grows: one frame (its entry stays
+ * in cache) beside the hit reference, best of ROUNDS, every size and both
+ * programs in turn in each round; then random flows (random_flows_ns).
+ * Returns 0, or -1 when a run failed or missed its flow.
+ */
+static int flow_rows(const struct flow_set *sets, const struct pkt_spec *est,
+		     FILE *csv)
+{
+	double one[FLOW_SIZES] = { 0 }, ref[FLOW_SIZES] = { 0 };
+	double rnd[FLOW_SIZES][2];
+	int rv[2];
+
+	for (int round = 0; round < ROUNDS; round++) {
+		for (int i = 0; i < FLOW_SIZES; i++) {
+			keep_best(
+				&ref[i],
+				ns_once(bpf_program__fd(
+						sets[i].ref->progs.ref_lookup),
+					est, &rv[0]));
+			keep_best(&one[i],
+				  ns_once(sets[i].h.xdp_fd, est, &rv[1]));
+			if (rv[0] != XDP_PASS || rv[1] != XDP_PASS)
+				return -1;
+		}
+	}
+	if (random_flows_ns(sets, rnd))
+		return -1;
+	for (int i = 0; i < FLOW_SIZES; i++) {
+		row_out(csv, "flows", sets[i].size, "in: established", one[i],
+			one[i] / ref[i]);
+		row_out(csv, "flows", sets[i].size, "ref: random flow",
+			rnd[i][0], -1);
+		row_out(csv, "flows", sets[i].size, "in: est. random flow",
+			rnd[i][1], rnd[i][1] / rnd[i][0]);
+	}
+	printf("established path at 1M flows: %.2fx of 1k (one frame), %.2fx "
+	       "(random flows)\n",
+	       one[FLOW_SIZES - 1] / one[0],
+	       rnd[FLOW_SIZES - 1][1] / rnd[0][1]);
+	return 0;
 }
 
 /*
  * Scaling: the established path as the flow table grows, and the
  * established and new-flow-denied paths as the allowlist grows (host
- * addresses, then /24 prefixes).
- * CSV: dimension,size,path,ns_per_packet
+ * addresses, then /24 prefixes, in the table of 1M flows).
+ * CSV: dimension,size,path,ns_per_packet,ratio_to_parse_lookup
  */
 int scaling(const char *csv_path)
 {
-	static const long flow_sizes[] = { 1000, 10000, 100000, 1000000 };
+	static const long flow_sizes[FLOW_SIZES] = { 1000, 10000, 100000,
+						     1000000 };
 	static const long allow_sizes[] = { 10, 1000, 10000, 100000 };
 	struct pkt_spec est = { .family = AF_INET,
 				.src = EDGE4,
@@ -193,80 +333,55 @@ int scaling(const char *csv_path)
 				   .sport = 40001,
 				   .dport = 443,
 				   .tcp_flags = 0x02 };
-	/* the collector at its production period (5 s), as an operator runs it */
-	struct harness h = { .group = "scaling",
-			     .gc_interval_ns = 5000000000ULL };
+	struct flow_set sets[FLOW_SIZES] = {};
+	struct flow_set *big = &sets[FLOW_SIZES - 1];
 	FILE *csv = fopen(csv_path, "w");
-	struct bench_ref *ref = bench_ref__open();
-	struct scale_row r = { .csv = csv };
-	double rnd[4], one[4], rref, both[2];
-	int rv, fds[2];
+	struct scale_row r = { .csv = csv, .ref_spec = &est };
+	int err = 1;
 
-	/* the reference's table as large as the flow table: the random-flow
-	 * rows compare a lookup in tables of the same size */
-	if (!csv || !ref ||
-	    bpf_map__set_max_entries(ref->maps.ref_flows, 1 << 21) ||
-	    bench_ref__load(ref) || ref_set(ref, &est, true) ||
-	    h_setup(&h, NULL, 1 << 21) || h_run(&h, true, &est_out))
+	if (!csv)
 		return 1;
-	r.ref_fd = bpf_program__fd(ref->progs.ref_lookup);
-	r.ref_tc_fd = bpf_program__fd(ref->progs.ref_lookup_tc);
-	r.ref_spec = &est;
-	fds[0] = r.ref_fd;
-	fds[1] = h.xdp_fd;
-	/* warm up: the first runs after loading are slow */
-	ns_once(r.ref_fd, &est, &rv);
-	ns_once(r.ref_tc_fd, &est, &rv);
+	for (int i = 0; i < FLOW_SIZES; i++) {
+		sets[i].size = flow_sizes[i];
+		if (flow_set_load(&sets[i], &est, &est_out)) {
+			fprintf(stderr,
+				"scaling: loading the programs with "
+				"%ld flows failed\n",
+				flow_sizes[i]);
+			goto cleanup;
+		}
+	}
 	fprintf(csv,
 		"dimension,size,path,ns_per_packet,ratio_to_parse_lookup\n");
 	/* RATIO: to parse + one lookup (hit) measured in turn with it (for the
 	 * random-flow rows: over the same random flows of a same-size table) */
 	printf("%-10s %8s  %-22s %7s %8s\n", "DIMENSION", "SIZE", "PATH",
 	       "NS/PKT", "RATIO");
-	r.dim = "flows";
-	for (size_t i = 0; i < 4; i++) {
-		long from = i ? flow_sizes[i - 1] : 1;
-
-		if (fill_flows(h.m.flows4, from, flow_sizes[i]) ||
-		    fill_flows(bpf_map__fd(ref->maps.ref_flows), from,
-			       flow_sizes[i]))
-			return 1;
-		r.size = flow_sizes[i];
-		one[i] = scale_measure(&r, "in: established", h.xdp_fd, false,
-				       &est);
-		if (random_flows_ns(fds, flow_sizes[i], both))
-			return 1;
-		rref = both[0];
-		rnd[i] = both[1];
-		printf("%-10s %8ld  %-22s %7.1f %8s\n", "flows", flow_sizes[i],
-		       "ref: random flow", rref, "-");
-		printf("%-10s %8ld  %-22s %7.1f %8.2f\n", "flows",
-		       flow_sizes[i], "in: est. random flow", rnd[i],
-		       rnd[i] / rref);
-		fprintf(csv, "flows,%ld,ref: random flow,%.1f,\n",
-			flow_sizes[i], rref);
-		fprintf(csv, "flows,%ld,in: est. random flow,%.1f,%.3f\n",
-			flow_sizes[i], rnd[i], rnd[i] / rref);
+	if (flow_rows(sets, &est, csv)) {
+		fprintf(stderr, "scaling: a flow-table run failed or missed "
+				"its flow\n");
+		goto cleanup;
 	}
-	printf("established path at 1M flows: %.2fx of 1k (one frame), %.2fx "
-	       "(random flows)\n",
-	       one[3] / one[0], rnd[3] / rnd[0]);
+	r.ref_fd = bpf_program__fd(big->ref->progs.ref_lookup);
+	r.ref_tc_fd = bpf_program__fd(big->ref->progs.ref_lookup_tc);
 	/* host addresses (hash and trie), then /24 prefixes (the trie) */
 	for (int pfx = 0; pfx < 2; pfx++) {
 		r.dim = pfx ? "allow/24" : "allow/32";
 		for (size_t i = 0; i < 4; i++) {
-			if (fill_allow(&h, i ? allow_sizes[i - 1] : 0,
+			if (fill_allow(&big->h, i ? allow_sizes[i - 1] : 0,
 				       allow_sizes[i], pfx))
-				return 1;
+				goto cleanup;
 			r.size = allow_sizes[i];
-			scale_measure(&r, "out: established", h.tc_fd, true,
-				      &est_out);
-			scale_measure(&r, "out: new flow denied", h.tc_fd, true,
-				      &denied);
+			scale_measure(&r, "out: established", big->h.tc_fd,
+				      true, &est_out);
+			scale_measure(&r, "out: new flow denied", big->h.tc_fd,
+				      true, &denied);
 		}
 	}
-	bench_ref__destroy(ref);
+	err = 0;
+cleanup:
+	for (int i = 0; i < FLOW_SIZES; i++)
+		flow_set_free(&sets[i]);
 	fclose(csv);
-	h_teardown(&h);
-	return 0;
+	return err;
 }

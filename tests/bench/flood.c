@@ -11,13 +11,20 @@
  *                                       lookup" (the per-path reference)
  *        pc-flood --pass NETNS IFACE    the same with an empty XDP_PASS
  *                                       (what any XDP program costs iperf3)
+ *        pc-flood --line                ns for a cache line to move from
+ *                                       CPU 0 to CPU 1 (what a cold frame's
+ *                                       first read costs, see line_ns)
  */
+#define _GNU_SOURCE /* CPU_SET, pthread_setaffinity_np */
 #include <arpa/inet.h>
 #include <net/if.h>
 #include <netinet/in.h>
+#include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -57,8 +64,91 @@ static int ref_arm(const char *netns, const char *ifname, const char *name)
 	return 0;
 }
 
+/*
+ * The cache line test: two threads, pinned to CPU 0 and CPU 1, hand a
+ * counter back and forth LINE_TRIPS times, each spinning until it is its
+ * turn. Half a round trip is the time one line takes to move between the
+ * two vCPUs: what the receiving CPU pays for a frame the generator wrote on
+ * the other (bench-flood's "cross" placement). It depends on where the
+ * host runs the two vCPUs (SMT siblings, one cache, two), which can change
+ * from one run of the bench to the next.
+ */
+#define LINE_TRIPS 100000
+#define LINE_RUNS 3
+
+struct line {
+	_Alignas(64) long turn;
+};
+
+static int pin(int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	return pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
+}
+
+static void *line_pong(void *arg)
+{
+	struct line *l = arg;
+
+	if (pin(1))
+		return NULL;
+	for (long i = 0; i < LINE_TRIPS; i++) {
+		while (__atomic_load_n(&l->turn, __ATOMIC_ACQUIRE) != 2 * i + 1)
+			;
+		__atomic_store_n(&l->turn, 2 * i + 2, __ATOMIC_RELEASE);
+	}
+	return NULL;
+}
+
+/* One run: ns per one-way move of the line, or -1 when it cannot run. */
+static double line_once(void)
+{
+	static struct line l;
+	struct timespec t0, t1;
+	pthread_t t;
+
+	l.turn = 0;
+	if (pin(0) || pthread_create(&t, NULL, line_pong, &l))
+		return -1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (long i = 0; i < LINE_TRIPS; i++) {
+		__atomic_store_n(&l.turn, 2 * i + 1, __ATOMIC_RELEASE);
+		while (__atomic_load_n(&l.turn, __ATOMIC_ACQUIRE) != 2 * i + 2)
+			;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	pthread_join(t, NULL);
+	return ((t1.tv_sec - t0.tv_sec) * 1e9 + (t1.tv_nsec - t0.tv_nsec)) /
+	       (2.0 * LINE_TRIPS);
+}
+
+/* Prints the best of LINE_RUNS runs (other tenants only slow a run). */
+static int line_ns(void)
+{
+	double best = -1;
+
+	for (int r = 0; r < LINE_RUNS; r++) {
+		double ns = line_once();
+
+		if (ns < 0) {
+			fprintf(stderr, "pc-flood: pinning to CPUs 0 and 1 "
+					"failed (two CPUs needed)\n");
+			return 1;
+		}
+		if (best < 0 || ns < best)
+			best = ns;
+	}
+	printf("%.1f\n", best);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc == 2 && !strcmp(argv[1], "--line"))
+		return line_ns();
 	if (argc == 4 && !strcmp(argv[1], "--floor"))
 		return ref_arm(argv[2], argv[3], "ref_drop");
 	if (argc == 4 && !strcmp(argv[1], "--lookup"))

@@ -77,6 +77,27 @@ expect_eq "targets: a flood that grew the table misses" \
 	"$(met 'flow table after every flood')" NO
 
 fresh
+# runs since 2026-12-02 carry line_ns, the cache line time before each
+# cold run: the cold rows name it, the warm rows and older runs do not
+python3 - "$RUN/flood.csv" <<'EOP'
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+with open(sys.argv[1], "w", newline="") as f:
+    w = csv.DictWriter(f, fieldnames=list(rows[0]) + ["line_ns"])
+    w.writeheader()
+    for r in rows:
+        cold = r["placement"] == "cross"
+        r["line_ns"] = ("61.5" if r["arm"] == "portcullis" else "248.0") if cold else ""
+        w.writerow(r)
+EOP
+"$TARGETS" "$RUN" >/dev/null 2>&1
+expect_eq "targets: a cold flood row names the cache line time" \
+	"$(col note 'flood (cold): portcullis x nftables')" \
+	"cache line CPU 0 -> 1: 62-248 ns before these runs"
+expect_eq "targets: a warm flood row does not" \
+	"$(col note 'flood (warm): portcullis x nftables')" ""
+
+fresh
 : >"$RUN/flood-table.csv"
 "$TARGETS" "$RUN" >/dev/null 2>&1
 expect_eq "targets: an empty flood-table.csv is not measured, no crash" \

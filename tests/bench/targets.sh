@@ -98,6 +98,28 @@ expect_eq "targets: a warm flood row does not" \
 	"$(col note 'flood (warm): portcullis x nftables')" ""
 
 fresh
+# runs since 2026-12-02 carry each arm's slowest and fastest rounds: a
+# "better than iptables" whose rounds overlap says so, one apart does not
+python3 - "$RUN/iperf.csv" <<'EOP'
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+spans = {("portcullis", "out"): ("18.00", "18.50"), ("iptables", "out"): ("17.50", "18.20"),
+         ("portcullis", "in"): ("16.80", "17.30"), ("iptables", "in"): ("17.40", "17.90")}
+with open(sys.argv[1], "w", newline="") as f:
+    w = csv.DictWriter(f, fieldnames=list(rows[0]) + ["gbit_min", "gbit_max"])
+    w.writeheader()
+    for r in rows:
+        r["gbit_min"], r["gbit_max"] = spans.get((r["arm"], r["direction"]), ("", ""))
+        w.writerow(r)
+EOP
+"$TARGETS" "$RUN" >/dev/null 2>&1
+expect_eq "targets: iperf rounds that overlap are named" \
+	"$(col note 'iperf3 out: portcullis x iptables')" \
+	"rounds overlap: 18.00-18.50 against 17.50-18.20 Gbit/s"
+expect_eq "targets: iperf rounds apart are not" \
+	"$(col note 'iperf3 in: portcullis x iptables')" ""
+
+fresh
 : >"$RUN/flood-table.csv"
 "$TARGETS" "$RUN" >/dev/null 2>&1
 expect_eq "targets: an empty flood-table.csv is not measured, no crash" \

@@ -80,21 +80,10 @@ struct line {
 	_Alignas(64) long turn;
 };
 
-static int pin(int cpu)
-{
-	cpu_set_t set;
-
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	return pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
-}
-
 static void *line_pong(void *arg)
 {
 	struct line *l = arg;
 
-	if (pin(1))
-		return NULL;
 	for (long i = 0; i < LINE_TRIPS; i++) {
 		while (__atomic_load_n(&l->turn, __ATOMIC_ACQUIRE) != 2 * i + 1)
 			;
@@ -103,15 +92,33 @@ static void *line_pong(void *arg)
 	return NULL;
 }
 
-/* One run: ns per one-way move of the line, or -1 when it cannot run. */
+/*
+ * One run: ns per one-way move of the line, or -1 when a thread cannot be
+ * pinned (the other thread is made on CPU 1 or not at all, so neither
+ * spins waiting for a partner that is not there).
+ */
 static double line_once(void)
 {
 	static struct line l;
 	struct timespec t0, t1;
+	pthread_attr_t attr;
+	cpu_set_t set;
 	pthread_t t;
+	int err;
 
 	l.turn = 0;
-	if (pin(0) || pthread_create(&t, NULL, line_pong, &l))
+	CPU_ZERO(&set);
+	CPU_SET(0, &set);
+	if (pthread_setaffinity_np(pthread_self(), sizeof(set), &set))
+		return -1;
+	CPU_ZERO(&set);
+	CPU_SET(1, &set);
+	if (pthread_attr_init(&attr))
+		return -1;
+	err = pthread_attr_setaffinity_np(&attr, sizeof(set), &set) ||
+	      pthread_create(&t, &attr, line_pong, &l);
+	pthread_attr_destroy(&attr);
+	if (err)
 		return -1;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (long i = 0; i < LINE_TRIPS; i++) {

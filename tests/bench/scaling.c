@@ -89,10 +89,10 @@ static struct pkt_spec flow_frame(long i, char *src)
 
 /*
  * Frames of set f through its reference and portcullis, one run each:
- * flows 1..n in order when random is false, else n random flows. Adds the
+ * flows 1..n in order, or with at_random n random flows. Adds the
  * runs' durations to sum[2]. Returns 0, or -1 when a frame missed its flow.
  */
-static int flow_frames(const struct flow_set *f, long n, bool random,
+static int flow_frames(const struct flow_set *f, long n, bool at_random,
 		       double sum[2])
 {
 	const int want[2] = { XDP_PASS, XDP_PASS };
@@ -101,7 +101,7 @@ static int flow_frames(const struct flow_set *f, long n, bool random,
 
 	for (long j = 1; j <= n; j++) {
 		char src[INET_ADDRSTRLEN];
-		long i = random ? 1 + rand() % (f->size - 1) : j;
+		long i = at_random ? 1 + rand() % (f->size - 1) : j;
 		struct pkt_spec s = flow_frame(i, src);
 
 		if (pair_once(fds, &s, want, sum))
@@ -125,7 +125,7 @@ static int flow_frames(const struct flow_set *f, long n, bool random,
 static int random_flows_ns(const struct flow_set *sets, double ns[][2])
 {
 	enum { BLOCKS = 10, BLOCK = 2000, WARM = 1000 };
-	double warm[2];
+	double warm[2] = { 0, 0 }; /* the untimed runs' sum, unused */
 
 	srand(1);
 	for (int i = 0; i < FLOW_SIZES; i++)

@@ -9,7 +9,9 @@ trap pc_cleanup EXIT
 world_setup
 SRV=$(ns srv)
 EDGE2=198.41.200.13
+EDGE3=198.41.200.14
 ip -n "$(ns out)" addr add $EDGE2/32 dev lo
+ip -n "$(ns out)" addr add $EDGE3/32 dev lo
 POLICY="$PC_ROOT/tests/policies/stateful.yaml"
 
 echo_server out $EDGE4 7844
@@ -24,6 +26,9 @@ for a in $OTHER4 "[$OTHER6]"; do
 	bg out socat UDP$fam-RECVFROM:5000,bind=$a,reuseaddr,fork \
 		SYSTEM:"head -c 4000 /dev/zero | tr '\\\\0' x"
 done
+# A bulk sender: 8 MiB, then its FIN.
+bg out socat -U TCP4-LISTEN:7844,bind=$EDGE3,reuseaddr,fork \
+	SYSTEM:'head -c 8388608 /dev/zero'
 start_sshd srv 22 || fail "sshd did not start"
 wait_port out tcp 7844 && wait_port out udp 5000
 
@@ -59,6 +64,18 @@ for x in live:
     assert abs(x['idle_s'] + x['expires_in_s'] - want) < 1, x
 "
 check "flows: the adopted connection has its established timeout left" sh -c "'$PC' flows --netns '$SRV' --json | $PY -c 'import json,sys; f=[x for x in json.load(sys.stdin) if x[\"adopted\"]]; assert f and all(7000 < x[\"expires_in_s\"] <= 7440 for x in f), f'"
+
+# --- A download: the server's ACKs reach the flow once per 128 KiB
+# (PC_TCP_ACK_SLACK), and the peer's FIN 8 MiB later still fits the
+# window. Were it refused, the server would never see the end of the data
+# and socat would run into its timeout.
+before=$(counter srv srv0 in_tcp_invalid)
+in_ns srv timeout 20 socat -u TCP:$EDGE3:7844 - >"$PC_TMP/bulk"
+expect_eq "an 8 MiB download ends with the peer's FIN (socat exits 0)" "$?" 0
+expect_eq "  ... with every byte" "$(wc -c <"$PC_TMP/bulk")" 8388608
+expect_eq "  ... and no packet of it was refused as out of window" \
+	"$(counter srv srv0 in_tcp_invalid)" "$before"
+rm -f "$PC_TMP/bulk"
 
 # --- UDP and ICMP echo out and back.
 check "UDP to edge:7844 and back" udp_echo srv $EDGE4 7844

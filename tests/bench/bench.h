@@ -20,6 +20,15 @@
  */
 double ns_once(int prog_fd, const struct pkt_spec *s, int *retval);
 /*
+ * Keep an XDP program in the kernel's XDP dispatcher for good: attached to
+ * a veth of its own in the bench's namespace. Runs of several programs in
+ * turn (pair_once) then change no dispatcher image between calls: a
+ * program that is not held is added and taken out by every test run, a
+ * synchronize_rcu() each that leaves the next run with cold caches. 0 or
+ * -1.
+ */
+int xdp_keep(int prog_fd);
+/*
  * How many of the timed calls ran 2 ns a frame or more over the kernel's
  * whole-ns figure: a few (preempted), never all (the hold failed).
  */

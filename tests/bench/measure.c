@@ -51,6 +51,31 @@ static int xdp_hold(int prog_fd)
 	return 0;
 }
 
+int xdp_keep(int prog_fd)
+{
+	static int n; /* veths made so far */
+	char name[IFNAMSIZ], cmd[96];
+	int ifindex;
+
+	snprintf(name, sizeof(name), "pck%d", n);
+	snprintf(cmd, sizeof(cmd), "ip link add %s type veth peer name pcp%d",
+		 name, n);
+	n++;
+	if (system(cmd)) {
+		fprintf(stderr, "bench: making a veth to hold a program "
+				"failed\n");
+		return -1;
+	}
+	ifindex = if_nametoindex(name);
+	if (!ifindex ||
+	    bpf_xdp_attach(ifindex, prog_fd, XDP_FLAGS_DRV_MODE, NULL)) {
+		fprintf(stderr, "bench: holding an XDP program on %s failed\n",
+			name);
+		return -1;
+	}
+	return 0;
+}
+
 /*
  * Timed calls, and those that spent 2 ns a frame or more outside the
  * kernel's clock (see clock_report).

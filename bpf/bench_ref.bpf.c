@@ -6,6 +6,7 @@
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include "portcullis.h"
+#include "portcullis/bench.h"
 #include "compiler.h"
 #include "parse.h"
 
@@ -124,4 +125,58 @@ int ref_insert_tc(struct __sk_buff *skb)
 	ref_key4(&p, 0, &k);
 	bpf_map_lookup_elem(&ref_flows, &k);
 	return bpf_map_update_elem(&ref_flows, &k, &v, BPF_ANY) ? 2 : 0;
+}
+
+/*
+ * ref_rnd_cfg: written by the bench (the table's flow count, the slot to
+ * time), read by ref_random. Key: 0. Value: struct pc_bench_rnd.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct pc_bench_rnd);
+} ref_rnd_cfg SEC(".maps");
+
+/*
+ * ref_rnd_jmp: written by the bench (the programs to time: this object's
+ * ref_lookup and ref_drop, portcullis's pc_ingress), read by ref_random's
+ * tail call. Key: enum pc_bench_rnd_slot. Value: a program fd.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
+	__uint(max_entries, PC_BENCH_RND_SLOTS);
+	__type(key, __u32);
+	__type(value, __u32);
+} ref_rnd_jmp SEC(".maps");
+
+/*
+ * The random-flow driver: each run makes the frame (IPv4 UDP from the
+ * edge's 7844 to the server) a packet of a random flow of the table,
+ * source address and destination port, and hands it to the program in the
+ * configured slot. So one test run of many repeats sends back-to-back
+ * packets of random flows, with no per-packet syscall; the driver's own
+ * cost is timed with the empty slot and taken out by the bench.
+ */
+SEC("xdp")
+int ref_random(struct xdp_md *ctx)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	struct ethhdr *eth = data;
+	struct iphdr *iph = (void *)(eth + 1);
+	struct udphdr *udph = (void *)(iph + 1);
+	struct pc_bench_rnd *cfg;
+	__u32 zero = 0, i;
+
+	if ((void *)(udph + 1) > data_end)
+		return XDP_ABORTED;
+	cfg = bpf_map_lookup_elem(&ref_rnd_cfg, &zero);
+	if (!cfg || cfg->flows < 2)
+		return XDP_ABORTED;
+	i = 1 + bpf_get_prandom_u32() % (cfg->flows - 1);
+	iph->saddr = bpf_htonl(PC_BENCH_FLOW_RADDR(i));
+	udph->dest = bpf_htons(PC_BENCH_FLOW_LPORT(i));
+	bpf_tail_call(ctx, &ref_rnd_jmp, cfg->slot);
+	return XDP_ABORTED;
 }

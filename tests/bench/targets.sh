@@ -120,6 +120,20 @@ expect_eq "targets: iperf rounds apart are not" \
 	"$(col note 'iperf3 in: portcullis x iptables')" ""
 
 fresh
+# runs since 2026-12-02 also time random flows back to back: judged too
+cat >>"$RUN/scaling.csv" <<'EOC'
+flows,1000,ref: b2b random,15.5,
+flows,1000,in: est. b2b random,22.8,1.473
+flows,1000000,ref: b2b random,412.4,
+flows,1000000,in: est. b2b random,444.3,1.077
+EOC
+"$TARGETS" "$RUN" >/dev/null 2>&1
+expect_eq "targets: random flows back to back, 19.49x, miss 3x" \
+	"$(met 'established at 1M flows x 1k (random, back to back)')" NO
+expect_eq "  ... beside the bare lookup's growth, as context" \
+	"$(measured 'reference, back to back at 1M flows x 1k')" 26.61x
+
+fresh
 : >"$RUN/flood-table.csv"
 "$TARGETS" "$RUN" >/dev/null 2>&1
 expect_eq "targets: an empty flood-table.csv is not measured, no crash" \

@@ -73,18 +73,18 @@ struct flow_set {
 	struct bench_ref *ref;
 };
 
-/* The frame of flow i of set f (fill_flows' flows 1..size-1). */
-static struct pkt_spec flow_frame(long i, char *src)
+/*
+ * The frame of flow i (fill_flows' flows 1..size-1): the established
+ * frame est with flow i's remote address and local port.
+ */
+static struct pkt_spec flow_frame(const struct pkt_spec *est, long i, char *src)
 {
 	struct in_addr a = { flow_raddr(i) };
-	struct pkt_spec s = { .family = AF_INET,
-			      .src = src,
-			      .dst = SRV4,
-			      .proto = IPPROTO_UDP,
-			      .sport = 7844,
-			      .dport = flow_lport(i) };
+	struct pkt_spec s = *est;
 
 	inet_ntop(AF_INET, &a, src, INET_ADDRSTRLEN);
+	s.src = src;
+	s.dport = flow_lport(i);
 	return s;
 }
 
@@ -93,8 +93,8 @@ static struct pkt_spec flow_frame(long i, char *src)
  * flows 1..n in order, or with at_random n random flows. Adds the
  * runs' durations to sum[2]. Returns 0, or -1 when a frame missed its flow.
  */
-static int flow_frames(const struct flow_set *f, long n, bool at_random,
-		       double sum[2])
+static int flow_frames(const struct flow_set *f, const struct pkt_spec *est,
+		       long n, bool at_random, double sum[2])
 {
 	const int want[2] = { XDP_PASS, XDP_PASS };
 	const int fds[2] = { bpf_program__fd(f->ref->progs.ref_lookup),
@@ -103,7 +103,7 @@ static int flow_frames(const struct flow_set *f, long n, bool at_random,
 	for (long j = 1; j <= n; j++) {
 		char src[INET_ADDRSTRLEN];
 		long i = at_random ? 1 + rand() % (f->size - 1) : j;
-		struct pkt_spec s = flow_frame(i, src);
+		struct pkt_spec s = flow_frame(est, i, src);
 
 		if (pair_once(fds, &s, want, sum))
 			return -1;
@@ -123,7 +123,8 @@ static int flow_frames(const struct flow_set *f, long n, bool at_random,
  * kernel's per-run clock reads, the same for every size and program.
  * Fills the mean ns per packet; -1 when a frame did not find its flow.
  */
-static int random_flows_ns(const struct flow_set *sets, double ns[][2])
+static int random_flows_ns(const struct flow_set *sets,
+			   const struct pkt_spec *est, double ns[][2])
 {
 	enum { BLOCKS = 10, BLOCK = 2000, WARM = 1000 };
 	double warm[2] = { 0, 0 }; /* the untimed runs' sum, unused */
@@ -136,8 +137,8 @@ static int random_flows_ns(const struct flow_set *sets, double ns[][2])
 			long n = sets[i].size - 1 < WARM ? sets[i].size - 1 :
 							   WARM;
 
-			if (flow_frames(&sets[i], n, false, warm) ||
-			    flow_frames(&sets[i], BLOCK, true, ns[i]))
+			if (flow_frames(&sets[i], est, n, false, warm) ||
+			    flow_frames(&sets[i], est, BLOCK, true, ns[i]))
 				return -1;
 		}
 	}
@@ -248,19 +249,15 @@ static int rnd_setup(const struct flow_set *f)
 }
 
 /*
- * One run of set f's driver (ref_random) handing REPEAT packets of random
- * flows to slot: ns per packet, -1 on error or when a packet did not take
- * the path (the reference's verdict, portcullis's established row).
+ * One run of set f's driver (ref_random): REPEAT packets of random flows
+ * made out of the established frame est, each handed to slot: ns per
+ * packet, -1 on error or when a packet did not take the path (the
+ * reference's verdict, portcullis's established row).
  */
-static double rnd_once(struct flow_set *f, __u32 slot)
+static double rnd_once(struct flow_set *f, const struct pkt_spec *est,
+		       __u32 slot)
 {
 	struct pc_bench_rnd cfg = { .flows = f->size, .slot = slot };
-	struct pkt_spec s = { .family = AF_INET,
-			      .src = EDGE4,
-			      .dst = SRV4,
-			      .proto = IPPROTO_UDP,
-			      .sport = 7844,
-			      .dport = 40000 };
 	__u64 before = h_row_packets(&f->h, PC_R_IN_ESTABLISHED);
 	int want = slot == PC_BENCH_RND_EMPTY ? XDP_DROP : XDP_PASS;
 	__u32 zero = 0;
@@ -270,7 +267,7 @@ static double rnd_once(struct flow_set *f, __u32 slot)
 	if (bpf_map_update_elem(bpf_map__fd(f->ref->maps.ref_rnd_cfg), &zero,
 				&cfg, BPF_ANY))
 		return -1;
-	ns = ns_once(bpf_program__fd(f->ref->progs.ref_random), &s, &rv);
+	ns = ns_once(bpf_program__fd(f->ref->progs.ref_random), est, &rv);
 	if (ns < 0 || rv != want)
 		return -1;
 	if (slot == PC_BENCH_RND_PORTCULLIS &&
@@ -285,14 +282,15 @@ static double rnd_once(struct flow_set *f, __u32 slot)
  * syscall between them, the driver's own cost (its empty slot) taken out.
  * Best of ROUNDS, every size and slot in turn in each round. 0 or -1.
  */
-static int back_to_back_ns(struct flow_set *sets, double ns[][2])
+static int back_to_back_ns(struct flow_set *sets, const struct pkt_spec *est,
+			   double ns[][2])
 {
 	double best[FLOW_SIZES][PC_BENCH_RND_SLOTS] = { { 0 } };
 
 	for (int round = 0; round < ROUNDS; round++) {
 		for (int i = 0; i < FLOW_SIZES; i++) {
 			for (__u32 k = 0; k < PC_BENCH_RND_SLOTS; k++) {
-				double t = rnd_once(&sets[i], k);
+				double t = rnd_once(&sets[i], est, k);
 
 				if (t < 0)
 					return -1;
@@ -370,7 +368,7 @@ static int flow_rows(struct flow_set *sets, const struct pkt_spec *est,
 			keep_best(&one[i], p);
 		}
 	}
-	if (random_flows_ns(sets, rnd) || back_to_back_ns(sets, b2b))
+	if (random_flows_ns(sets, est, rnd) || back_to_back_ns(sets, est, b2b))
 		return -1;
 	for (int i = 0; i < FLOW_SIZES; i++) {
 		row_out(csv, "flows", sets[i].size, "in: established", one[i],

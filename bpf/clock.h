@@ -23,7 +23,6 @@
 
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
-#include "maps.h"
 
 #define PC_NSEC_PER_SEC 1000000000ULL
 /* The kernel's possible HZ (x86 Kconfig), and the least time to tell. */
@@ -36,14 +35,25 @@ static __always_inline __u64 pc_since(__u64 now, __u64 t)
 	return now > t ? now - t : 0;
 }
 
+/*
+ * The calibration, a global in a section of its own (.data.clock, an array
+ * map of one element private to the loaded object: not pinned, not in the
+ * skeleton). Written by pc_clock_calibrate (the collector's programs and
+ * timer), read by every program's pc_now() with a direct load, no key
+ * through the stack and no map lookup. An object that never calibrates
+ * (trace's dry run) reads tick_ns 0 and uses the helper: the same clock.
+ */
+static struct {
+	__u64 tick_ns; /* 0: not calibrated, pc_now() uses the helper */
+	__u64 offset_ns; /* CLOCK_MONOTONIC - jiffies * tick_ns */
+	__u64 cal_jiffies, cal_ns; /* the first reading of both clocks */
+} pc_clock SEC(".data.clock");
+
 static __always_inline __u64 pc_now(void)
 {
-	__u32 zero = 0;
-	struct pc_gc_state *st = bpf_map_lookup_elem(&gc, &zero);
-
-	if (!st || !st->tick_ns)
+	if (!pc_clock.tick_ns)
 		return bpf_ktime_get_coarse_ns();
-	return bpf_jiffies64() * st->tick_ns + st->clock_offset_ns;
+	return bpf_jiffies64() * pc_clock.tick_ns + pc_clock.offset_ns;
 }
 
 /* The HZ of PC_HZ_CHOICES within 10% of hz, or 0. */
@@ -63,27 +73,28 @@ static __always_inline __u64 pc_hz_known(__u64 hz)
  * first call notes both clocks, a later one (both having moved for at
  * least PC_CLOCK_CAL_MIN_NS) sets the tick length and the offset.
  */
-static __always_inline void pc_clock_calibrate(struct pc_gc_state *st)
+static __always_inline void pc_clock_calibrate(void)
 {
 	__u64 j = bpf_jiffies64(), t = bpf_ktime_get_coarse_ns(), hz, tick;
 
-	if (st->tick_ns)
+	if (pc_clock.tick_ns)
 		return;
-	if (!st->cal_ns) {
-		st->cal_jiffies = j;
-		st->cal_ns = t;
+	if (!pc_clock.cal_ns) {
+		pc_clock.cal_jiffies = j;
+		pc_clock.cal_ns = t;
 		return;
 	}
-	if (t - st->cal_ns < PC_CLOCK_CAL_MIN_NS || j == st->cal_jiffies)
+	if (t - pc_clock.cal_ns < PC_CLOCK_CAL_MIN_NS ||
+	    j == pc_clock.cal_jiffies)
 		return;
-	hz = pc_hz_known((j - st->cal_jiffies) * PC_NSEC_PER_SEC /
-			 (t - st->cal_ns));
+	hz = pc_hz_known((j - pc_clock.cal_jiffies) * PC_NSEC_PER_SEC /
+			 (t - pc_clock.cal_ns));
 	if (!hz)
 		return;
 	tick = (PC_NSEC_PER_SEC + hz / 2) / hz; /* the kernel's TICK_NSEC */
 	/* modulo 2^64: the offset is "negative" (jiffies start high) */
-	st->clock_offset_ns = t - j * tick;
-	st->tick_ns = tick;
+	pc_clock.offset_ns = t - j * tick;
+	pc_clock.tick_ns = tick;
 }
 
 #endif /* PC_CLOCK_H */

@@ -59,7 +59,7 @@ static int pc_gc_walk(void *map, int *key, void *value)
 /* The timer: queue the walk, re-arm. */
 static int pc_gc_run(void *map, __u32 *key, struct pc_gc_state *st)
 {
-	pc_clock_calibrate(st);
+	pc_clock_calibrate();
 	bpf_wq_start(&st->wq, 0);
 	bpf_timer_start(&st->timer, gc_interval_ns, 0);
 	return 0;
@@ -75,7 +75,7 @@ int pc_gc_arm(struct xdp_md *ctx)
 
 	if (!st)
 		return XDP_ABORTED;
-	pc_clock_calibrate(st);
+	pc_clock_calibrate();
 	if (bpf_wq_init(&st->wq, &gc, 0) ||
 	    bpf_wq_set_callback_impl(&st->wq, pc_gc_walk, 0, NULL))
 		return XDP_ABORTED;
@@ -89,13 +89,8 @@ int pc_gc_arm(struct xdp_md *ctx)
 SEC("xdp")
 int pc_clock_cal(struct xdp_md *ctx)
 {
-	__u32 zero = 0;
-	struct pc_gc_state *st = bpf_map_lookup_elem(&gc, &zero);
-
-	if (!st)
-		return XDP_ABORTED;
-	pc_clock_calibrate(st);
-	return st->tick_ns ? XDP_PASS : XDP_DROP;
+	pc_clock_calibrate();
+	return pc_clock.tick_ns ? XDP_PASS : XDP_DROP;
 }
 
 #endif /* PC_GC_H */

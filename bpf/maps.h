@@ -214,20 +214,17 @@ struct {
 } info SEC(".maps");
 
 /*
- * gc: the flow collector's timer and work item (bpf/gc.h), and the packet
- * clock's calibration (bpf/clock.h). Armed once at up by running pc_gc_arm, which
- * also writes the calibration; the callback re-arms itself, so collection
- * needs no process. Read by: every program (pc_now). Key: __u32 0. Value:
- * struct pc_gc_state.
+ * gc: the flow collector's timer and work item (bpf/gc.h), and what it
+ * did (runs, entries collected). Written by pc_gc_arm, run once at up, and
+ * by the callbacks, which re-arm themselves, so collection needs no
+ * process. Read by: the callbacks; bpftool, for a person asking whether
+ * the collector runs. Key: __u32 0. Value: struct pc_gc_state.
  */
 struct pc_gc_state {
 	struct bpf_timer timer;
 	struct bpf_wq wq;
 	__u64 runs;
 	__u64 collected;
-	__u64 tick_ns; /* 0: not calibrated, pc_now() uses the helper */
-	__u64 clock_offset_ns; /* CLOCK_MONOTONIC - jiffies * tick_ns */
-	__u64 cal_jiffies, cal_ns; /* the first reading of both clocks */
 };
 
 struct {

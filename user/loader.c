@@ -217,9 +217,11 @@ static int pin_all(struct portcullis *skel, const char *dir, int xdp_link_fd)
 	char path[PATH_MAX];
 
 	bpf_object__for_each_map (map, skel->obj) {
-		if (bpf_map__is_internal(map))
+		const char *name = pc_map_pin_name(map);
+
+		if (!name)
 			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, bpf_map__name(map));
+		snprintf(path, sizeof(path), "%s/%s", dir, name);
 		if (bpf_map__pin(map, path))
 			return -1;
 	}

@@ -42,6 +42,19 @@ void pc_pin_dir(char *buf, size_t len, const char *netns, const char *ifname)
 		 ifname);
 }
 
+const char *pc_map_pin_name(const struct bpf_map *map)
+{
+	static const char data[] = ".data.";
+	const char *name = bpf_map__name(map);
+
+	if (!bpf_map__is_internal(map))
+		return name;
+	if (!strncmp(name, data, sizeof(data) - 1) &&
+	    name[sizeof(data) - 1] != '\0')
+		return name + sizeof(data) - 1;
+	return NULL;
+}
+
 int pc_maps_from_obj(struct bpf_object *obj, struct pc_maps *m)
 {
 	int *fds = (int *)m;

@@ -46,6 +46,13 @@ extern const char *const pc_map_names[];
 int pc_bpffs_ensure(void);
 void pc_pin_dir(char *buf, size_t len, const char *netns, const char *ifname);
 struct bpf_object;
+struct bpf_map;
+/*
+ * The name map is pinned under, or NULL when it is not pinned: a map's own
+ * name; for a global-data section of its own (.data.NAME, e.g. the packet
+ * clock's calibration), NAME; .rodata and .bss stay private to the object.
+ */
+const char *pc_map_pin_name(const struct bpf_map *map);
 /* The fds of a loaded object's maps (not dup'ed); -1 if one is missing. */
 int pc_maps_from_obj(struct bpf_object *obj, struct pc_maps *m);
 /* Open every pinned map of dir; -1 with errno when it is not up. */

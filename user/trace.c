@@ -27,11 +27,15 @@ struct portcullis *pc_trace_load(pc_map_fd_fn fd_of, void *arg)
 		return NULL;
 	t->rodata->dry_run = true;
 	bpf_object__for_each_map (map, t->obj) {
+		const char *name = pc_map_pin_name(map);
 		int fd;
 
-		if (bpf_map__is_internal(map))
+		if (!name)
 			continue;
-		fd = fd_of(bpf_map__name(map), arg);
+		fd = fd_of(name, arg);
+		/* pinned by an older up: the dry run reads its own clock */
+		if (fd < 0 && bpf_map__is_internal(map))
+			continue;
 		if (fd < 0 || bpf_map__reuse_fd(map, fd)) {
 			if (fd >= 0)
 				close(fd);

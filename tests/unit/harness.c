@@ -14,6 +14,7 @@
 #include "policy.h"
 #include "trace.h"
 #include "names.h"
+#include "pins.h"
 
 static int add_local(struct harness *h, int family, const char *a)
 {
@@ -23,13 +24,19 @@ static int add_local(struct harness *h, int family, const char *a)
 	return pc_local_addr_add(&h->m, &k);
 }
 
-/* A dup of the fd of the live map called name (for the trace instance). */
+/* A dup of the fd of the live map pinned as name (for the trace instance). */
 static int skel_map_fd(const char *name, void *arg)
 {
 	struct portcullis *s = arg;
-	struct bpf_map *map = bpf_object__find_map_by_name(s->obj, name);
+	struct bpf_map *map;
 
-	return map ? dup(bpf_map__fd(map)) : -1;
+	bpf_object__for_each_map (map, s->obj) {
+		const char *pin = pc_map_pin_name(map);
+
+		if (pin && !strcmp(pin, name))
+			return dup(bpf_map__fd(map));
+	}
+	return -1;
 }
 
 int h_setup(struct harness *h, const char *policy_yaml, uint32_t flow_max)

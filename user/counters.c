@@ -18,6 +18,16 @@ static const __u8 reason_dir[PC_R_MAX] = { PC_REASONS(PC_REASON_DIR) };
 static const __u8 reason_act[PC_R_MAX] = { PC_REASONS(PC_REASON_ACT) };
 #undef PC_REASON_ACT
 
+__u8 pc_reason_dir(__u32 reason)
+{
+	return reason < PC_R_MAX ? reason_dir[reason] : PC_DIR_INGRESS;
+}
+
+__u8 pc_reason_act(__u32 reason)
+{
+	return reason < PC_R_MAX ? reason_act[reason] : PC_ACT_DROP;
+}
+
 const char *pc_dir_str(int dir)
 {
 	return dir == PC_DIR_EGRESS ? "egress" : "ingress";

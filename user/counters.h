@@ -27,6 +27,9 @@ struct pc_stats {
 
 extern const char *const pc_reason_names[PC_R_MAX];
 extern const char *const pc_reason_descs[PC_R_MAX];
+/* A reason's direction (PC_DIR_*) and action (PC_ACT_*), from PC_REASONS. */
+__u8 pc_reason_dir(__u32 reason);
+__u8 pc_reason_act(__u32 reason);
 
 /* Every built-in reason, then every policy rule in use. */
 int pc_stats_read(const struct pc_maps *m, struct pc_stats *st);

@@ -91,6 +91,7 @@ void test_flow_table(struct harness *h);
 void test_state(struct harness *h);
 void test_policy_kernel(struct harness *h);
 void test_dns(struct harness *h);
+void test_mangle(struct harness *h);
 void test_verifier(struct harness *h);
 void test_confirm(struct harness *h);
 

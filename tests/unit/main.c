@@ -30,6 +30,7 @@ static const struct {
 	{ "state", test_state, true },
 	{ "flow-table", test_flow_table, true },
 	{ "dns", test_dns, true },
+	{ "mangle", test_mangle, true },
 	{ "policy-kernel", test_policy_kernel, false },
 	{ "policy", test_policy_file, false },
 	{ "verifier", test_verifier, false },

@@ -1,0 +1,416 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * Mangled frames: valid frames of every kind the programs parse (VLAN
+ * tags, IPv4 and IPv6 with fragments and extension headers, TCP, UDP,
+ * ICMP errors quoting a flow, ARP, NDP, DNS queries and answers), with
+ * random bytes changed and random lengths cut off, through the real
+ * ingress and egress programs. Whatever the frame, the program returns
+ * pass or drop (it never aborts), exactly one reason row moves, by one, a
+ * reason of the program's direction whose action is the verdict, and the
+ * dry run (trace) named that reason first. Ingress never creates a flow.
+ * The frames are made from a fixed seed (PC_MANGLE_SEED overrides it), so
+ * a failure names a frame that can be made again.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/bpf.h>
+#include "counters.h"
+#include "harness.h"
+#include "portcullis.h"
+#include "trace.h"
+
+#define MANGLE_FRAMES 3000 /* per direction; PC_MANGLE_FRAMES overrides */
+#define MANGLE_SEED 0x5043u
+#define MANGLE_MAX_EDITS 4
+#define MANGLE_SEEDS 16 /* valid frames to start from, per direction */
+#define ETH_HLEN 14
+#define XDP_DROP 1
+#define XDP_PASS 2
+#define TC_ACT_OK 0
+#define TC_ACT_SHOT 2
+
+/* A DNS query for api.cloudflare.com (A), and its answer (one A record). */
+static const uint8_t dns_query[] = {
+	0x50, 0x43, 0x01, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+	3,    'a',  'p',  'i',	10,   'c',  'l',  'o',	'u',  'd',  'f',  'l',
+	'a',  'r',  'e',  3,	'c',  'o',  'm',  0,	0x00, 0x01, 0x00, 0x01,
+};
+static const uint8_t dns_answer[] = {
+	0x50, 0x43, 0x81, 0x80, 0x00, 0x01, 0x00, 0x01, 0x00, 0x00, 0x00,
+	0x00, 3,    'a',  'p',	'i',  10,   'c',  'l',	'o',  'u',  'd',
+	'f',  'l',  'a',  'r',	'e',  3,    'c',  'o',	'm',  0,    0x00,
+	0x01, 0x00, 0x01, 0xc0, 0x0c, 0x00, 0x01, 0x00, 0x01, 0x00, 0x00,
+	0x01, 0x2c, 0x00, 0x04, 198,  51,   100,  7,
+};
+
+/* The frames mangled: each a valid frame of one kind. */
+struct seed {
+	uint8_t b[PKT_MAX];
+	size_t n;
+};
+
+struct mangle {
+	struct harness *h;
+	bool egress;
+	const struct seed *seeds;
+	size_t n_seeds;
+	uint32_t seed, rng;
+	int frames; /* per direction */
+	uint64_t rows[PC_R_MAX];
+	char fail[192]; /* the first failure, or "" */
+};
+
+static uint32_t next_rand(struct mangle *m)
+{
+	/* xorshift32: the same frames from the same seed everywhere */
+	m->rng ^= m->rng << 13;
+	m->rng ^= m->rng >> 17;
+	m->rng ^= m->rng << 5;
+	return m->rng;
+}
+
+static void seed_add(struct seed *seeds, size_t *n, const struct pkt_spec *s)
+{
+	if (*n >= MANGLE_SEEDS)
+		abort(); /* a seed more than the arrays hold */
+	seeds[*n].n = pkt_build(s, seeds[*n].b, sizeof(seeds[*n].b));
+	(*n)++;
+}
+
+/* Inbound frames of every kind, the replies to the flows made first. */
+static size_t seeds_in(struct seed *seeds)
+{
+	static const uint8_t ext[] = { 0, 60, 44 };
+	struct pkt_spec quote = { .family = AF_INET,
+				  .src = SRV4,
+				  .dst = EDGE4,
+				  .proto = IPPROTO_UDP,
+				  .sport = 41000,
+				  .dport = 7844 };
+	struct pkt_spec s = { .family = AF_INET,
+			      .src = EDGE4,
+			      .dst = SRV4,
+			      .proto = IPPROTO_UDP,
+			      .sport = 7844,
+			      .dport = 41000,
+			      .payload = 32 };
+	size_t n = 0;
+
+	seed_add(seeds, &n, &s); /* a reply of a UDP flow */
+	s.proto = IPPROTO_TCP;
+	s.dport = 41001;
+	s.tcp_flags = 0x12; /* the SYN-ACK of a TCP flow */
+	s.ack = 1001;
+	seed_add(seeds, &n, &s);
+	s.tcp_flags = 0x11; /* its FIN */
+	seed_add(seeds, &n, &s);
+	s.src = OUT4;
+	s.dport = 22;
+	s.tcp_flags = 0x02; /* new SSH */
+	s.vlans = 2;
+	seed_add(seeds, &n, &s);
+	s = (struct pkt_spec){ .family = AF_INET,
+			       .src = EDGE4,
+			       .dst = SRV4,
+			       .proto = IPPROTO_ICMP,
+			       .icmp_type = 3,
+			       .icmp_code = 4,
+			       .inner = &quote };
+	seed_add(seeds, &n, &s); /* an ICMP error quoting the UDP flow */
+	s = (struct pkt_spec){ .family = AF_INET,
+			       .src = EDGE4,
+			       .dst = SRV4,
+			       .proto = IPPROTO_UDP,
+			       .sport = 7844,
+			       .dport = 41000,
+			       .more_frags = true,
+			       .payload = 64 };
+	seed_add(seeds, &n, &s); /* a first fragment */
+	s.more_frags = false;
+	s.frag_offset = 9;
+	seed_add(seeds, &n, &s); /* a later one */
+	s = (struct pkt_spec){ .family = AF_INET6,
+			       .src = EDGE6,
+			       .dst = SRV6,
+			       .proto = IPPROTO_UDP,
+			       .sport = 7844,
+			       .dport = 41000,
+			       .payload = 16 };
+	memcpy(s.ext, ext, sizeof(ext));
+	s.n_ext = sizeof(ext);
+	seed_add(seeds, &n, &s); /* IPv6 with extension headers */
+	s = (struct pkt_spec){ .family = AF_INET6,
+			       .src = "fe80::2",
+			       .dst = SRV6,
+			       .proto = IPPROTO_ICMPV6,
+			       .icmp_type = 135,
+			       .ttl = 255 };
+	seed_add(seeds, &n, &s); /* neighbour solicitation */
+	s = (struct pkt_spec){ .arp = true };
+	seed_add(seeds, &n, &s);
+	s = (struct pkt_spec){ .family = AF_INET,
+			       .src = DNS4,
+			       .dst = SRV4,
+			       .proto = IPPROTO_UDP,
+			       .sport = 53,
+			       .dport = 41002,
+			       .data = dns_answer,
+			       .payload = sizeof(dns_answer) };
+	seed_add(seeds, &n, &s); /* the answer to the query below */
+	return n;
+}
+
+/* Outbound frames: new flows, flows made before, a DNS query. */
+static size_t seeds_out(struct seed *seeds)
+{
+	struct pkt_spec s = { .family = AF_INET,
+			      .src = SRV4,
+			      .dst = EDGE4,
+			      .proto = IPPROTO_UDP,
+			      .sport = 41000,
+			      .dport = 7844,
+			      .payload = 32 };
+	size_t n = 0;
+
+	seed_add(seeds, &n, &s); /* UDP to the edge */
+	s.proto = IPPROTO_TCP;
+	s.sport = 41001;
+	s.tcp_flags = 0x02; /* SYN to the edge */
+	s.payload = 0;
+	seed_add(seeds, &n, &s);
+	s.tcp_flags = 0x10; /* an ACK of that flow */
+	s.vlans = 1;
+	seed_add(seeds, &n, &s);
+	s = (struct pkt_spec){ .family = AF_INET,
+			       .src = SRV4,
+			       .dst = DNS4,
+			       .proto = IPPROTO_UDP,
+			       .sport = 41002,
+			       .dport = 53,
+			       .data = dns_query,
+			       .payload = sizeof(dns_query) };
+	seed_add(seeds, &n, &s); /* a DNS query (snooped) */
+	s = (struct pkt_spec){ .family = AF_INET6,
+			       .src = SRV6,
+			       .dst = EDGE6,
+			       .proto = IPPROTO_UDP,
+			       .sport = 41000,
+			       .dport = 7844,
+			       .more_frags = true,
+			       .payload = 64 };
+	seed_add(seeds, &n, &s); /* an IPv6 first fragment */
+	s = (struct pkt_spec){ .family = AF_INET6,
+			       .src = SRV6,
+			       .dst = OUT6,
+			       .proto = IPPROTO_ICMPV6,
+			       .icmp_type = 128,
+			       .icmp_id = 7 };
+	seed_add(seeds, &n, &s); /* an echo request */
+	return n;
+}
+
+/* The reason rows now, into rows; -1 when one cannot be read. */
+static int rows_read(struct mangle *m, uint64_t *rows)
+{
+	for (__u32 r = 0; r < PC_R_MAX; r++) {
+		rows[r] = h_row_packets(m->h, r);
+		if (rows[r] == UINT64_MAX)
+			return -1;
+	}
+	return 0;
+}
+
+/*
+ * The shortest frame f may be cut to: the kernel's test run of a tc
+ * program refuses an IPv4 or IPv6 frame (by its outer ethertype) whose IP
+ * header does not fit, so for those the cut leaves the header whole.
+ */
+static size_t frame_min(const struct mangle *m, const uint8_t *f)
+{
+	bool tc = m->egress || m->h->ingress_tc;
+
+	if (tc && f[12] == 0x08 && f[13] == 0x00)
+		return ETH_HLEN + 20;
+	if (tc && f[12] == 0x86 && f[13] == 0xdd)
+		return ETH_HLEN + 40;
+	return ETH_HLEN;
+}
+
+/* Frame f: seed frame with 1 to MANGLE_MAX_EDITS bytes changed, maybe cut. */
+static size_t frame_make(struct mangle *m, uint8_t *f)
+{
+	const struct seed *s = &m->seeds[next_rand(m) % m->n_seeds];
+	int edits = 1 + next_rand(m) % MANGLE_MAX_EDITS;
+	size_t n = s->n;
+
+	memset(f, 0, PKT_MAX);
+	memcpy(f, s->b, n);
+	for (int i = 0; i < edits; i++) {
+		/* mostly in the headers, where the parser looks */
+		size_t span = next_rand(m) % 4 ? (n < 80 ? n : 80) : n;
+
+		f[next_rand(m) % span] = next_rand(m);
+	}
+	if (next_rand(m) % 4 == 0)
+		n = ETH_HLEN + next_rand(m) % (n - ETH_HLEN + 1);
+	return n < frame_min(m, f) ? frame_min(m, f) : n;
+}
+
+/* Judge frame i; on the first failure, note why in m->fail. */
+static void frame_judge(struct mangle *m, int i, const uint8_t *f, size_t n)
+{
+	struct harness *h = m->h;
+	int fd = m->egress ? h->tc_fd : h->ingress_tc ? h->tc_in_fd : h->xdp_fd;
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = f, .data_size_in = n,
+		    .repeat = 1);
+	bool xdp = !m->egress && !h->ingress_tc;
+	uint64_t rows[PC_R_MAX];
+	struct pc_trace tr;
+	int dry_ret, moved = -1, pass;
+
+	if (pc_trace_run(h->trace, m->egress, f, n, &tr, &dry_ret)) {
+		snprintf(m->fail, sizeof(m->fail),
+			 "frame %d (%zu bytes): the dry run failed: %s", i, n,
+			 strerror(errno));
+		return;
+	}
+	if (bpf_prog_test_run_opts(fd, &opts) || rows_read(m, rows)) {
+		snprintf(m->fail, sizeof(m->fail),
+			 "frame %d (%zu bytes): the run failed: %s", i, n,
+			 strerror(errno));
+		return;
+	}
+	for (int r = 0; r < PC_R_MAX; r++) {
+		if (rows[r] == m->rows[r])
+			continue;
+		if (moved >= 0 || rows[r] != m->rows[r] + 1)
+			moved = PC_R_MAX; /* two rows, or by more than one */
+		else
+			moved = r;
+	}
+	memcpy(m->rows, rows, sizeof(rows));
+	pass = xdp ? opts.retval == XDP_PASS : opts.retval == TC_ACT_OK;
+	if (opts.retval != (__u32)(xdp ? XDP_DROP : TC_ACT_SHOT) && !pass)
+		snprintf(m->fail, sizeof(m->fail),
+			 "frame %d (%zu bytes): "
+			 "returned %u",
+			 i, n, opts.retval);
+	else if (moved <= PC_R_NONE || moved == PC_R_MAX)
+		snprintf(m->fail, sizeof(m->fail),
+			 "frame %d (%zu bytes): "
+			 "%s reason row moved",
+			 i, n,
+			 moved < 0 ? "no" :
+			 moved	   ? "more than one" :
+				     "the none");
+	else if (pc_reason_dir(moved) !=
+		 (m->egress ? PC_DIR_EGRESS : PC_DIR_INGRESS))
+		snprintf(m->fail, sizeof(m->fail),
+			 "frame %d: counted as %s, "
+			 "a reason of the other direction",
+			 i, pc_reason_names[moved]);
+	else if (pass != (pc_reason_act(moved) == PC_ACT_PASS))
+		snprintf(m->fail, sizeof(m->fail), "frame %d: %s but %s", i,
+			 pc_reason_names[moved], pass ? "passed" : "dropped");
+	else if (tr.reason != (__u32)moved)
+		snprintf(m->fail, sizeof(m->fail),
+			 "frame %d: counted as %s, "
+			 "the dry run said %s",
+			 i, pc_reason_names[moved],
+			 tr.reason < PC_R_MAX ? pc_reason_names[tr.reason] :
+						"?");
+}
+
+/* m->frames mangled frames of one direction; "" in m->fail when all
+ * held. Returns how many distinct reasons they were counted as. */
+static int mangle_run(struct mangle *m)
+{
+	uint64_t start[PC_R_MAX];
+	uint8_t f[PKT_MAX];
+	int kinds = 0;
+
+	m->fail[0] = '\0';
+	if (rows_read(m, m->rows)) {
+		snprintf(m->fail, sizeof(m->fail), "reading the counters");
+		return 0;
+	}
+	memcpy(start, m->rows, sizeof(start));
+	for (int i = 0; i < m->frames && !m->fail[0]; i++) {
+		size_t n = frame_make(m, f);
+
+		frame_judge(m, i, f, n);
+	}
+	for (int r = 0; r < PC_R_MAX; r++)
+		kinds += m->rows[r] != start[r];
+	return kinds;
+}
+
+/* The flows the inbound seeds answer, made by the server's own packets. */
+static int flows_make(struct harness *h)
+{
+	struct seed out[MANGLE_SEEDS];
+	size_t n = seeds_out(out);
+
+	for (size_t i = 0; i < n; i++) {
+		LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = out[i].b,
+			    .data_size_in = out[i].n, .repeat = 1);
+
+		if (bpf_prog_test_run_opts(h->tc_fd, &opts))
+			return -1;
+	}
+	return 0;
+}
+
+/* min_kinds: how many reasons the frames must reach (they reach 14-15
+ * inbound, 7-8 outbound with the seeds tried). */
+static void mangle_dir(struct harness *h, struct mangle *m, bool egress,
+		       const struct seed *seeds, size_t n_seeds, int min_kinds)
+{
+	uint64_t flows = h_flow_count(h);
+	char n[128];
+	int kinds;
+
+	m->egress = egress;
+	m->seeds = seeds;
+	m->n_seeds = n_seeds;
+	kinds = mangle_run(m);
+	snprintf(n, sizeof(n),
+		 "%d mangled %s frames: each counted once, by a reason of its "
+		 "direction whose action is the verdict, as the dry run said",
+		 m->frames, egress ? "outbound" : "inbound");
+	check(h, n, !m->fail[0], "seed %#x: %s", m->seed, m->fail);
+	snprintf(n, sizeof(n), "mangled %s frames reach %d reasons or more",
+		 egress ? "outbound" : "inbound", min_kinds);
+	check(h, n, kinds >= min_kinds, "only %d", kinds);
+	if (egress)
+		return;
+	check(h, "mangled inbound frames create no flow",
+	      h_flow_count(h) <= flows, "%llu flows before, %llu after",
+	      (unsigned long long)flows, (unsigned long long)h_flow_count(h));
+}
+
+void test_mangle(struct harness *h)
+{
+	static struct seed in[MANGLE_SEEDS], out[MANGLE_SEEDS];
+	const char *env = getenv("PC_MANGLE_SEED");
+	const char *frames = getenv("PC_MANGLE_FRAMES");
+	struct mangle m = { .h = h, .seed = MANGLE_SEED };
+	size_t n_in = seeds_in(in), n_out = seeds_out(out);
+
+	if (env && strtoul(env, NULL, 0))
+		m.seed = strtoul(env, NULL, 0);
+	m.rng = m.seed;
+	m.frames = frames && atoi(frames) > 0 ? atoi(frames) : MANGLE_FRAMES;
+	h->group = "mangle";
+	if (flows_make(h)) {
+		check(h, "mangled frames: the flows they answer", false,
+		      "a run failed");
+		return;
+	}
+	mangle_dir(h, &m, false, in, n_in, 10);
+	mangle_dir(h, &m, true, out, n_out, 6);
+}

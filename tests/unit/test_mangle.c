@@ -20,6 +20,7 @@
 #include <bpf/bpf.h>
 #include "counters.h"
 #include "harness.h"
+#include "names.h"
 #include "portcullis.h"
 #include "trace.h"
 
@@ -27,6 +28,7 @@
 #define MANGLE_SEED 0x5043u
 #define MANGLE_MAX_EDITS 4
 #define MANGLE_SEEDS 16 /* valid frames to start from, per direction */
+#define MANGLE_REARM 50 /* inbound frames between two DNS queries */
 #define ETH_HLEN 14
 #define XDP_DROP 1
 #define XDP_PASS 2
@@ -60,7 +62,9 @@ struct mangle {
 	size_t n_seeds;
 	uint32_t seed, rng;
 	int frames; /* per direction */
+	const struct seed *rearm; /* sent out every MANGLE_REARM frames */
 	uint64_t rows[PC_R_MAX];
+	bool seen[PC_R_MAX]; /* reasons the frames were counted as */
 	char fail[192]; /* the first failure, or "" */
 };
 
@@ -164,6 +168,21 @@ static size_t seeds_in(struct seed *seeds)
 	return n;
 }
 
+/* The server's DNS query the inbound answers answer. */
+static void seed_query(struct seed *seeds, size_t *n)
+{
+	struct pkt_spec s = { .family = AF_INET,
+			      .src = SRV4,
+			      .dst = DNS4,
+			      .proto = IPPROTO_UDP,
+			      .sport = 41002,
+			      .dport = 53,
+			      .data = dns_query,
+			      .payload = sizeof(dns_query) };
+
+	seed_add(seeds, n, &s);
+}
+
 /* Outbound frames: new flows, flows made before, a DNS query. */
 static size_t seeds_out(struct seed *seeds)
 {
@@ -185,15 +204,7 @@ static size_t seeds_out(struct seed *seeds)
 	s.tcp_flags = 0x10; /* an ACK of that flow */
 	s.vlans = 1;
 	seed_add(seeds, &n, &s);
-	s = (struct pkt_spec){ .family = AF_INET,
-			       .src = SRV4,
-			       .dst = DNS4,
-			       .proto = IPPROTO_UDP,
-			       .sport = 41002,
-			       .dport = 53,
-			       .data = dns_query,
-			       .payload = sizeof(dns_query) };
-	seed_add(seeds, &n, &s); /* a DNS query (snooped) */
+	seed_query(seeds, &n); /* a DNS query (snooped) */
 	s = (struct pkt_spec){ .family = AF_INET6,
 			       .src = SRV6,
 			       .dst = EDGE6,
@@ -211,6 +222,15 @@ static size_t seeds_out(struct seed *seeds)
 			       .icmp_id = 7 };
 	seed_add(seeds, &n, &s); /* an echo request */
 	return n;
+}
+
+/* Send s through the egress program, unmangled. */
+static int out_send(struct harness *h, const struct seed *s)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = s->b,
+		    .data_size_in = s->n, .repeat = 1);
+
+	return bpf_prog_test_run_opts(h->tc_fd, &opts);
 }
 
 /* The reason rows now, into rows; -1 when one cannot be read. */
@@ -293,6 +313,8 @@ static void frame_judge(struct mangle *m, int i, const uint8_t *f, size_t n)
 			moved = r;
 	}
 	memcpy(m->rows, rows, sizeof(rows));
+	if (moved > PC_R_NONE && moved < PC_R_MAX)
+		m->seen[moved] = true;
 	pass = xdp ? opts.retval == XDP_PASS : opts.retval == TC_ACT_OK;
 	if (opts.retval != (__u32)(xdp ? XDP_DROP : TC_ACT_SHOT) && !pass)
 		snprintf(m->fail, sizeof(m->fail),
@@ -329,7 +351,6 @@ static void frame_judge(struct mangle *m, int i, const uint8_t *f, size_t n)
  * held. Returns how many distinct reasons they were counted as. */
 static int mangle_run(struct mangle *m)
 {
-	uint64_t start[PC_R_MAX];
 	uint8_t f[PKT_MAX];
 	int kinds = 0;
 
@@ -338,14 +359,20 @@ static int mangle_run(struct mangle *m)
 		snprintf(m->fail, sizeof(m->fail), "reading the counters");
 		return 0;
 	}
-	memcpy(start, m->rows, sizeof(start));
+	memset(m->seen, 0, sizeof(m->seen));
 	for (int i = 0; i < m->frames && !m->fail[0]; i++) {
 		size_t n = frame_make(m, f);
 
+		/* a query pending again, so a mangled answer may be taken */
+		if (m->rearm && i % MANGLE_REARM == 0 &&
+		    (out_send(m->h, m->rearm) || rows_read(m, m->rows))) {
+			snprintf(m->fail, sizeof(m->fail), "the query failed");
+			break;
+		}
 		frame_judge(m, i, f, n);
 	}
 	for (int r = 0; r < PC_R_MAX; r++)
-		kinds += m->rows[r] != start[r];
+		kinds += m->seen[r];
 	return kinds;
 }
 
@@ -355,14 +382,51 @@ static int flows_make(struct harness *h)
 	struct seed out[MANGLE_SEEDS];
 	size_t n = seeds_out(out);
 
-	for (size_t i = 0; i < n; i++) {
-		LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = out[i].b,
-			    .data_size_in = out[i].n, .repeat = 1);
-
-		if (bpf_prog_test_run_opts(h->tc_fd, &opts))
+	for (size_t i = 0; i < n; i++)
+		if (out_send(h, &out[i]))
 			return -1;
+	return 0;
+}
+
+/* The entries of dyn_allow (addresses learned from DNS answers). */
+struct dyn_set {
+	struct pc_dyn_key k[PC_MAX_DYN];
+	struct pc_dyn_val v[PC_MAX_DYN];
+	long n;
+};
+
+static int dyn_read(struct harness *h, struct dyn_set *d)
+{
+	struct pc_dyn_key *prev = NULL;
+
+	d->n = 0;
+	while (d->n < PC_MAX_DYN &&
+	       !bpf_map_get_next_key(h->m.dyn_allow, prev, &d->k[d->n])) {
+		if (bpf_map_lookup_elem(h->m.dyn_allow, &d->k[d->n],
+					&d->v[d->n]))
+			return -1;
+		prev = &d->k[d->n++];
 	}
 	return 0;
+}
+
+/* Entries of now that are not in before, or are there with another
+ * rule, and whose rule is not rule_id. */
+static long dyn_foreign(const struct dyn_set *before, const struct dyn_set *now,
+			__u32 rule_id)
+{
+	long foreign = 0;
+
+	for (long i = 0; i < now->n; i++) {
+		bool same = false;
+
+		for (long j = 0; j < before->n && !same; j++)
+			same = !memcmp(&now->k[i], &before->k[j],
+				       sizeof(now->k[i])) &&
+			       now->v[i].rule_id == before->v[j].rule_id;
+		foreign += !same && now->v[i].rule_id != rule_id;
+	}
+	return foreign;
 }
 
 /* min_kinds: how many reasons the frames must reach (they reach 14-15
@@ -393,14 +457,37 @@ static void mangle_dir(struct harness *h, struct mangle *m, bool egress,
 	      (unsigned long long)flows, (unsigned long long)h_flow_count(h));
 }
 
+/*
+ * The DNS answers among the inbound frames answer the query for
+ * api.cloudflare.com: mangled, they may teach another address for that
+ * name (its rdata changed), never an address for another rule.
+ */
+static void mangle_dns(struct harness *h, const struct dyn_set *before)
+{
+	static struct dyn_set now;
+	int api = h_rule_id(h, "api-cloudflare");
+	long foreign = -1;
+
+	if (api > 0 && !dyn_read(h, &now))
+		foreign = dyn_foreign(before, &now, api);
+	check(h, "mangled DNS answers teach addresses for the asked name only",
+	      foreign == 0,
+	      "%ld entries of %ld (%ld before) new for another rule", foreign,
+	      now.n, before->n);
+}
+
 void test_mangle(struct harness *h)
 {
 	static struct seed in[MANGLE_SEEDS], out[MANGLE_SEEDS];
 	const char *env = getenv("PC_MANGLE_SEED");
 	const char *frames = getenv("PC_MANGLE_FRAMES");
 	struct mangle m = { .h = h, .seed = MANGLE_SEED };
+	static struct dyn_set dyn;
+	static struct seed query;
+	size_t n_query = 0;
 	size_t n_in = seeds_in(in), n_out = seeds_out(out);
 
+	seed_query(&query, &n_query);
 	if (env && strtoul(env, NULL, 0))
 		m.seed = strtoul(env, NULL, 0);
 	m.rng = m.seed;
@@ -411,6 +498,13 @@ void test_mangle(struct harness *h)
 		      "a run failed");
 		return;
 	}
+	if (dyn_read(h, &dyn)) {
+		check(h, "mangled frames: reading dyn_allow", false, "failed");
+		return;
+	}
+	m.rearm = &query;
 	mangle_dir(h, &m, false, in, n_in, 10);
+	mangle_dns(h, &dyn);
+	m.rearm = NULL;
 	mangle_dir(h, &m, true, out, n_out, 6);
 }

@@ -95,6 +95,12 @@ static size_t seeds_in(struct seed *seeds)
 				  .proto = IPPROTO_UDP,
 				  .sport = 41000,
 				  .dport = 7844 };
+	struct pkt_spec quote6 = { .family = AF_INET6,
+				   .src = SRV6,
+				   .dst = EDGE6,
+				   .proto = IPPROTO_UDP,
+				   .sport = 41000,
+				   .dport = 7844 };
 	struct pkt_spec s = { .family = AF_INET,
 			      .src = EDGE4,
 			      .dst = SRV4,
@@ -125,6 +131,23 @@ static size_t seeds_in(struct seed *seeds)
 			       .icmp_code = 4,
 			       .inner = &quote };
 	seed_add(seeds, &n, &s); /* an ICMP error quoting the UDP flow */
+	s = (struct pkt_spec){ .family = AF_INET6,
+			       .src = EDGE6,
+			       .dst = SRV6,
+			       .proto = IPPROTO_ICMPV6,
+			       .icmp_type = 1,
+			       .icmp_code = 4,
+			       .inner = &quote6 };
+	seed_add(seeds, &n, &s); /* the same in ICMPv6, for the v6 flow */
+	s = (struct pkt_spec){ .family = AF_INET6,
+			       .src = EDGE6,
+			       .dst = SRV6,
+			       .proto = IPPROTO_TCP,
+			       .sport = 7844,
+			       .dport = 41003,
+			       .tcp_flags = 0x12,
+			       .ack = 1001 };
+	seed_add(seeds, &n, &s); /* the SYN-ACK of an IPv6 TCP flow */
 	s = (struct pkt_spec){ .family = AF_INET,
 			       .src = EDGE4,
 			       .dst = SRV4,
@@ -214,6 +237,12 @@ static size_t seeds_out(struct seed *seeds)
 			       .more_frags = true,
 			       .payload = 64 };
 	seed_add(seeds, &n, &s); /* an IPv6 first fragment */
+	s.more_frags = false;
+	s.proto = IPPROTO_TCP;
+	s.sport = 41003;
+	s.tcp_flags = 0x02;
+	s.payload = 0;
+	seed_add(seeds, &n, &s); /* an IPv6 SYN to the edge */
 	s = (struct pkt_spec){ .family = AF_INET6,
 			       .src = SRV6,
 			       .dst = OUT6,
@@ -388,6 +417,26 @@ static int flows_make(struct harness *h)
 	return 0;
 }
 
+/*
+ * The inbound seeds unmangled, in order, after flows_make: each must pass
+ * (so the mangled frames start from the paths that let packets in).
+ * Returns the index of the first that did not, or -1.
+ */
+static int seeds_in_pass(struct harness *h, const struct seed *seeds, size_t n)
+{
+	int fd = h->ingress_tc ? h->tc_in_fd : h->xdp_fd;
+	__u32 pass = h->ingress_tc ? TC_ACT_OK : XDP_PASS;
+
+	for (size_t i = 0; i < n; i++) {
+		LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = seeds[i].b,
+			    .data_size_in = seeds[i].n, .repeat = 1);
+
+		if (bpf_prog_test_run_opts(fd, &opts) || opts.retval != pass)
+			return i;
+	}
+	return -1;
+}
+
 /* The entries of dyn_allow (addresses learned from DNS answers). */
 struct dyn_set {
 	struct pc_dyn_key k[PC_MAX_DYN];
@@ -485,6 +534,7 @@ void test_mangle(struct harness *h)
 	static struct dyn_set dyn;
 	static struct seed query;
 	size_t n_query = 0;
+	int bad;
 	size_t n_in = seeds_in(in), n_out = seeds_out(out);
 
 	seed_query(&query, &n_query);
@@ -502,6 +552,9 @@ void test_mangle(struct harness *h)
 		check(h, "mangled frames: reading dyn_allow", false, "failed");
 		return;
 	}
+	bad = seeds_in_pass(h, in, n_in);
+	check(h, "the inbound frames mangled pass unmangled", bad < 0,
+	      "frame %d of the seeds is dropped", bad);
 	m.rearm = &query;
 	mangle_dir(h, &m, false, in, n_in, 10);
 	mangle_dns(h, &dyn);

@@ -37,11 +37,12 @@ static __always_inline __u64 pc_since(__u64 now, __u64 t)
 
 /*
  * The calibration, a global in a section of its own (.data.clock, an array
- * map of one element private to the loaded object: not pinned, not in the
- * skeleton). Written by pc_clock_calibrate (the collector's programs and
- * timer), read by every program's pc_now() with a direct load, no key
- * through the stack and no map lookup. An object that never calibrates
- * (trace's dry run) reads tick_ns 0 and uses the helper: the same clock.
+ * map of one element; static, so not in the skeleton). Written by
+ * pc_clock_calibrate (the collector's programs and timer), read by every
+ * program's pc_now() with a direct load, no key through the stack and no
+ * map lookup. up pins it as "clock" and trace's dry run reuses it, so both
+ * read one clock (an object that never calibrates reads tick_ns 0 and uses
+ * the helper, a clock up to a tick apart).
  */
 static struct {
 	__u64 tick_ns; /* 0: not calibrated, pc_now() uses the helper */
@@ -94,6 +95,9 @@ static __always_inline void pc_clock_calibrate(void)
 	tick = (PC_NSEC_PER_SEC + hz / 2) / hz; /* the kernel's TICK_NSEC */
 	/* modulo 2^64: the offset is "negative" (jiffies start high) */
 	pc_clock.offset_ns = t - j * tick;
+	/* the offset is stored before tick_ns says it may be used (x86 keeps
+	 * stores in order; the compiler must too) */
+	asm volatile("" ::: "memory");
 	pc_clock.tick_ns = tick;
 }
 

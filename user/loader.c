@@ -162,7 +162,6 @@ int pc_tail_install(struct portcullis *skel)
 				   &zero, &query, BPF_ANY);
 }
 
-/* Arm the in-kernel flow collector (bpf/gc.h) by running it once. */
 /* Run a loader-only program once; 0 when it returned XDP_PASS. */
 static int run_once(const struct bpf_program *prog)
 {
@@ -179,6 +178,7 @@ static int run_once(const struct bpf_program *prog)
 /* The packet clock's second reading comes this long after the first. */
 #define PC_CLOCK_CAL_WAIT_US 60000
 
+/* Arm the in-kernel flow collector (bpf/gc.h) by running it once. */
 int pc_gc_arm(struct portcullis *skel)
 {
 	if (run_once(skel->progs.pc_gc_arm))

@@ -309,6 +309,45 @@ static size_t frame_make(struct mangle *m, uint8_t *f)
 	return n < frame_min(m, f) ? frame_min(m, f) : n;
 }
 
+/*
+ * The reason row that moved from m->rows to rows (by one, the only one),
+ * or -1 when none did, PC_R_MAX when more than one or one by more.
+ */
+static int row_moved(const struct mangle *m, const uint64_t *rows)
+{
+	int moved = -1;
+
+	for (int r = 0; r < PC_R_MAX; r++) {
+		if (rows[r] == m->rows[r])
+			continue;
+		if (moved >= 0 || rows[r] != m->rows[r] + 1)
+			return PC_R_MAX;
+		moved = r;
+	}
+	return moved;
+}
+
+/* What is wrong with a verdict (pass) counted as moved, or NULL. */
+static const char *verdict_fault(const struct mangle *m, int moved, bool pass,
+				 const struct pc_trace *tr)
+{
+	if (moved < 0)
+		return "no reason row moved";
+	if (moved == PC_R_MAX)
+		return "more than one reason row moved, or one by more";
+	if (moved == PC_R_NONE)
+		return "counted as none";
+	if (pc_reason_dir(moved) !=
+	    (m->egress ? PC_DIR_EGRESS : PC_DIR_INGRESS))
+		return "counted as a reason of the other direction";
+	if (pass != (pc_reason_act(moved) == PC_ACT_PASS))
+		return pass ? "passed for a drop reason" :
+			      "dropped for a pass reason";
+	if (tr->reason != (__u32)moved)
+		return "the dry run named another reason";
+	return NULL;
+}
+
 /* Judge frame i; on the first failure, note why in m->fail. */
 static void frame_judge(struct mangle *m, int i, const uint8_t *f, size_t n)
 {
@@ -317,61 +356,40 @@ static void frame_judge(struct mangle *m, int i, const uint8_t *f, size_t n)
 	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = f, .data_size_in = n,
 		    .repeat = 1);
 	bool xdp = !m->egress && !h->ingress_tc;
+	__u32 pass_ret = xdp ? XDP_PASS : TC_ACT_OK;
+	__u32 drop_ret = xdp ? XDP_DROP : TC_ACT_SHOT;
 	uint64_t rows[PC_R_MAX];
+	const char *why = NULL;
 	struct pc_trace tr;
-	int dry_ret, moved = -1, pass;
+	int dry_ret, moved;
 
-	if (pc_trace_run(h->trace, m->egress, f, n, &tr, &dry_ret)) {
+	if (pc_trace_run(h->trace, m->egress, f, n, &tr, &dry_ret))
+		why = "the dry run failed";
+	else if (bpf_prog_test_run_opts(fd, &opts) || rows_read(m, rows))
+		why = "the run failed";
+	if (why) {
 		snprintf(m->fail, sizeof(m->fail),
-			 "frame %d (%zu bytes): the dry run failed: %s", i, n,
+			 "frame %d (%zu bytes): %s: %s", i, n, why,
 			 strerror(errno));
 		return;
 	}
-	if (bpf_prog_test_run_opts(fd, &opts) || rows_read(m, rows)) {
-		snprintf(m->fail, sizeof(m->fail),
-			 "frame %d (%zu bytes): the run failed: %s", i, n,
-			 strerror(errno));
-		return;
-	}
-	for (int r = 0; r < PC_R_MAX; r++) {
-		if (rows[r] == m->rows[r])
-			continue;
-		if (moved >= 0 || rows[r] != m->rows[r] + 1)
-			moved = PC_R_MAX; /* two rows, or by more than one */
-		else
-			moved = r;
-	}
+	moved = row_moved(m, rows);
 	memcpy(m->rows, rows, sizeof(rows));
 	if (moved > PC_R_NONE && moved < PC_R_MAX)
 		m->seen[moved] = true;
-	pass = xdp ? opts.retval == XDP_PASS : opts.retval == TC_ACT_OK;
-	if (opts.retval != (__u32)(xdp ? XDP_DROP : TC_ACT_SHOT) && !pass)
+	if (opts.retval != pass_ret && opts.retval != drop_ret)
+		why = "returned neither pass nor drop";
+	else
+		why = verdict_fault(m, moved, opts.retval == pass_ret, &tr);
+	if (why)
 		snprintf(m->fail, sizeof(m->fail),
-			 "frame %d (%zu bytes): "
-			 "returned %u",
-			 i, n, opts.retval);
-	else if (moved <= PC_R_NONE || moved == PC_R_MAX)
-		snprintf(m->fail, sizeof(m->fail),
-			 "frame %d (%zu bytes): "
-			 "%s reason row moved",
-			 i, n,
-			 moved < 0 ? "no" :
-			 moved	   ? "more than one" :
-				     "the none");
-	else if (pc_reason_dir(moved) !=
-		 (m->egress ? PC_DIR_EGRESS : PC_DIR_INGRESS))
-		snprintf(m->fail, sizeof(m->fail),
-			 "frame %d: counted as %s, "
-			 "a reason of the other direction",
-			 i, pc_reason_names[moved]);
-	else if (pass != (pc_reason_act(moved) == PC_ACT_PASS))
-		snprintf(m->fail, sizeof(m->fail), "frame %d: %s but %s", i,
-			 pc_reason_names[moved], pass ? "passed" : "dropped");
-	else if (tr.reason != (__u32)moved)
-		snprintf(m->fail, sizeof(m->fail),
-			 "frame %d: counted as %s, "
-			 "the dry run said %s",
-			 i, pc_reason_names[moved],
+			 "frame %d (%zu bytes): %s (counted as %s, retval %u, "
+			 "dry run %s)",
+			 i, n, why,
+			 moved > 0 && moved < PC_R_MAX ?
+				 pc_reason_names[moved] :
+				 "-",
+			 opts.retval,
 			 tr.reason < PC_R_MAX ? pc_reason_names[tr.reason] :
 						"?");
 }

@@ -7,7 +7,9 @@
  * ingress and egress programs. Whatever the frame, the program returns
  * pass or drop (it never aborts), exactly one reason row moves, by one, a
  * reason of the program's direction whose action is the verdict, and the
- * dry run (trace) named that reason first. Ingress never creates a flow.
+ * dry run (trace) named that reason first. Ingress never creates a flow;
+ * each mangled DNS answer meets a pending query (sent again before it) and
+ * teaches addresses for the asked name's rule only.
  * The frames are made from a fixed seed (PC_MANGLE_SEED overrides it), so
  * a failure names a frame that can be made again.
  */
@@ -28,7 +30,6 @@
 #define MANGLE_SEED 0x5043u
 #define MANGLE_MAX_EDITS 4
 #define MANGLE_SEEDS 16 /* valid frames to start from, per direction */
-#define MANGLE_REARM 50 /* inbound frames between two DNS queries */
 #define ETH_HLEN 14
 #define XDP_DROP 1
 #define XDP_PASS 2
@@ -62,7 +63,8 @@ struct mangle {
 	size_t n_seeds;
 	uint32_t seed, rng;
 	int frames; /* per direction */
-	const struct seed *rearm; /* sent out every MANGLE_REARM frames */
+	const struct seed *rearm; /* sent out before each rearm_for frame */
+	const struct seed *rearm_for;
 	uint64_t rows[PC_R_MAX];
 	bool seen[PC_R_MAX]; /* reasons the frames were counted as */
 	char fail[192]; /* the first failure, or "" */
@@ -290,12 +292,13 @@ static size_t frame_min(const struct mangle *m, const uint8_t *f)
 }
 
 /* Frame f: seed frame with 1 to MANGLE_MAX_EDITS bytes changed, maybe cut. */
-static size_t frame_make(struct mangle *m, uint8_t *f)
+static size_t frame_make(struct mangle *m, uint8_t *f, const struct seed **from)
 {
 	const struct seed *s = &m->seeds[next_rand(m) % m->n_seeds];
 	int edits = 1 + next_rand(m) % MANGLE_MAX_EDITS;
 	size_t n = s->n;
 
+	*from = s;
 	memset(f, 0, PKT_MAX);
 	memcpy(f, s->b, n);
 	for (int i = 0; i < edits; i++) {
@@ -408,10 +411,11 @@ static int mangle_run(struct mangle *m)
 	}
 	memset(m->seen, 0, sizeof(m->seen));
 	for (int i = 0; i < m->frames && !m->fail[0]; i++) {
-		size_t n = frame_make(m, f);
+		const struct seed *from;
+		size_t n = frame_make(m, f, &from);
 
-		/* a query pending again, so a mangled answer may be taken */
-		if (m->rearm && i % MANGLE_REARM == 0 &&
+		/* a query pending again, so the mangled answer may be taken */
+		if (m->rearm && from == m->rearm_for &&
 		    (out_send(m->h, m->rearm) || rows_read(m, m->rows))) {
 			snprintf(m->fail, sizeof(m->fail), "the query failed");
 			break;
@@ -574,6 +578,7 @@ void test_mangle(struct harness *h)
 	check(h, "the inbound frames mangled pass unmangled", bad < 0,
 	      "frame %d of the seeds is dropped", bad);
 	m.rearm = &query;
+	m.rearm_for = &in[n_in - 1]; /* seeds_in makes the DNS answer last */
 	mangle_dir(h, &m, false, in, n_in, 10);
 	mangle_dns(h, &dyn);
 	m.rearm = NULL;

@@ -108,7 +108,16 @@ void h_teardown(struct harness *h)
 void h_group(struct harness *h, const char *group, const char *policy_yaml,
 	     uint32_t flow_max, void (*cases)(struct harness *g))
 {
-	struct harness g = { .group = group, .ingress_tc = h->ingress_tc };
+	h_group_gc(h, group, policy_yaml, flow_max, 0, cases);
+}
+
+void h_group_gc(struct harness *h, const char *group, const char *policy_yaml,
+		uint32_t flow_max, uint64_t gc_interval_ns,
+		void (*cases)(struct harness *g))
+{
+	struct harness g = { .group = group,
+			     .ingress_tc = h->ingress_tc,
+			     .gc_interval_ns = gc_interval_ns };
 	char name[96];
 
 	if (h_setup(&g, policy_yaml, flow_max)) {

@@ -55,6 +55,10 @@ void h_teardown(struct harness *h);
  */
 void h_group(struct harness *h, const char *group, const char *policy_yaml,
 	     uint32_t flow_max, void (*cases)(struct harness *g));
+/* The same with the collector every gc_interval_ns (0: H_GC_INTERVAL_NS). */
+void h_group_gc(struct harness *h, const char *group, const char *policy_yaml,
+		uint32_t flow_max, uint64_t gc_interval_ns,
+		void (*cases)(struct harness *g));
 
 /*
  * Run one frame; returns the program's return value, -1 on error. Ingress

@@ -518,13 +518,28 @@ static void ipv6_exthdrs(struct harness *h)
 	       PC_R_IN_DEFAULT_DROP, NULL);
 }
 
+/*
+ * The deadline cases leave an expired entry for the packet path and trace
+ * to find. On a load of their own, whose collector runs once an hour: the
+ * shared load's runs every 100 ms and could remove that entry between two
+ * of their packets (it did, in about one run of six).
+ */
+static void deadline_cases(struct harness *g)
+{
+	for (size_t i = 0; i < 2; i++)
+		deadlines(g, &fams[i]);
+}
+
+#define DEADLINE_GC_INTERVAL_NS 3600000000000ULL
+
 void test_state(struct harness *h)
 {
 	h->group = "state";
+	h_group_gc(h, "state", NULL, 0, DEADLINE_GC_INTERVAL_NS,
+		   deadline_cases);
 	for (size_t i = 0; i < 2; i++) {
 		tcp_states(h, &fams[i]);
 		ack_slack(h, &fams[i]);
-		deadlines(h, &fams[i]);
 		icmp_errors(h, &fams[i]);
 		fragments(h, &fams[i]);
 	}

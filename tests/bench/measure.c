@@ -12,6 +12,33 @@
 #include <bpf/libbpf.h>
 #include "bench.h"
 
+/* Attach prog_fd natively to ifindex (called name): 0, or -1 (said why). */
+static int xdp_attach(int ifindex, const char *name, int prog_fd)
+{
+	if (!bpf_xdp_attach(ifindex, prog_fd, XDP_FLAGS_DRV_MODE, NULL))
+		return 0;
+	fprintf(stderr, "bench: attaching an XDP program to %s failed\n", name);
+	return -1;
+}
+
+/*
+ * Make veth name (its peer: peer) in the bench's namespace and attach
+ * prog_fd to it natively. Its ifindex, or 0 (said why).
+ */
+static int veth_xdp(const char *name, const char *peer, int prog_fd)
+{
+	char cmd[96];
+	int ifindex;
+
+	snprintf(cmd, sizeof(cmd), "ip link add %s type veth peer name %s",
+		 name, peer);
+	if (system(cmd) || !(ifindex = if_nametoindex(name))) {
+		fprintf(stderr, "bench: making veth %s failed\n", name);
+		return 0;
+	}
+	return xdp_attach(ifindex, name, prog_fd) ? 0 : ifindex;
+}
+
 /*
  * An XDP test run adds its program to the kernel's XDP dispatcher and takes
  * it out again, each a synchronize_rcu(): 10-40 ms per call outside the
@@ -34,19 +61,12 @@ static int xdp_hold(int prog_fd)
 		return -1;
 	if (info.type != BPF_PROG_TYPE_XDP || info.id == held)
 		return 0;
-	if (!ifindex) {
-		if (system("ip link add pcb0 type veth peer name pcb1"))
-			fprintf(stderr, "bench: making the bench's veth failed "
-					"(is iproute2 installed?)\n");
-		ifindex = if_nametoindex("pcb0");
-		if (!ifindex)
-			return -1;
-	}
-	if (bpf_xdp_attach(ifindex, prog_fd, XDP_FLAGS_DRV_MODE, NULL)) {
-		fprintf(stderr, "bench: attaching an XDP program to the "
-				"bench's veth failed\n");
+	if (!ifindex)
+		ifindex = veth_xdp("pcb0", "pcb1", prog_fd);
+	else if (xdp_attach(ifindex, "pcb0", prog_fd))
 		return -1;
-	}
+	if (!ifindex)
+		return -1;
 	held = info.id;
 	return 0;
 }
@@ -54,26 +74,11 @@ static int xdp_hold(int prog_fd)
 int xdp_keep(int prog_fd)
 {
 	static int n; /* veths made so far */
-	char name[IFNAMSIZ], cmd[96];
-	int ifindex;
+	char name[IFNAMSIZ], peer[IFNAMSIZ];
 
 	snprintf(name, sizeof(name), "pck%d", n);
-	snprintf(cmd, sizeof(cmd), "ip link add %s type veth peer name pcp%d",
-		 name, n);
-	n++;
-	if (system(cmd)) {
-		fprintf(stderr, "bench: making a veth to hold a program "
-				"failed\n");
-		return -1;
-	}
-	ifindex = if_nametoindex(name);
-	if (!ifindex ||
-	    bpf_xdp_attach(ifindex, prog_fd, XDP_FLAGS_DRV_MODE, NULL)) {
-		fprintf(stderr, "bench: holding an XDP program on %s failed\n",
-			name);
-		return -1;
-	}
-	return 0;
+	snprintf(peer, sizeof(peer), "pcp%d", n++);
+	return veth_xdp(name, peer, prog_fd) ? 0 : -1;
 }
 
 /*

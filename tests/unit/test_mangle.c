@@ -87,33 +87,31 @@ static void seed_add(struct seed *seeds, size_t *n, const struct pkt_spec *s)
 	(*n)++;
 }
 
+/* A frame from src:sport to dst:dport; the caller sets the rest. */
+static struct pkt_spec spec(int af, const char *src, const char *dst,
+			    uint8_t proto, uint16_t sport, uint16_t dport)
+{
+	return (struct pkt_spec){ .family = af,
+				  .src = src,
+				  .dst = dst,
+				  .proto = proto,
+				  .sport = sport,
+				  .dport = dport };
+}
+
 /* Inbound frames of every kind, the replies to the flows made first. */
 static size_t seeds_in(struct seed *seeds)
 {
 	static const uint8_t ext[] = { 0, 60, 44 };
-	struct pkt_spec quote = { .family = AF_INET,
-				  .src = SRV4,
-				  .dst = EDGE4,
-				  .proto = IPPROTO_UDP,
-				  .sport = 41000,
-				  .dport = 7844 };
-	struct pkt_spec quote6 = { .family = AF_INET6,
-				   .src = SRV6,
-				   .dst = EDGE6,
-				   .proto = IPPROTO_UDP,
-				   .sport = 41000,
-				   .dport = 7844 };
-	struct pkt_spec s = { .family = AF_INET,
-			      .src = EDGE4,
-			      .dst = SRV4,
-			      .proto = IPPROTO_UDP,
-			      .sport = 7844,
-			      .dport = 41000,
-			      .payload = 32 };
+	const int U = IPPROTO_UDP, T = IPPROTO_TCP;
+	struct pkt_spec quote = spec(AF_INET, SRV4, EDGE4, U, 41000, 7844);
+	struct pkt_spec quote6 = spec(AF_INET6, SRV6, EDGE6, U, 41000, 7844);
+	struct pkt_spec s = spec(AF_INET, EDGE4, SRV4, U, 7844, 41000);
 	size_t n = 0;
 
+	s.payload = 32;
 	seed_add(seeds, &n, &s); /* a reply of a UDP flow */
-	s.proto = IPPROTO_TCP;
+	s.proto = T;
 	s.dport = 41001;
 	s.tcp_flags = 0x12; /* the SYN-ACK of a TCP flow */
 	s.ack = 1001;
@@ -125,143 +123,104 @@ static size_t seeds_in(struct seed *seeds)
 	s.tcp_flags = 0x02; /* new SSH */
 	s.vlans = 2;
 	seed_add(seeds, &n, &s);
-	s = (struct pkt_spec){ .family = AF_INET,
-			       .src = EDGE4,
-			       .dst = SRV4,
-			       .proto = IPPROTO_ICMP,
-			       .icmp_type = 3,
-			       .icmp_code = 4,
-			       .inner = &quote };
+	s = spec(AF_INET, EDGE4, SRV4, IPPROTO_ICMP, 0, 0);
+	s.icmp_type = 3;
+	s.icmp_code = 4;
+	s.inner = &quote;
 	seed_add(seeds, &n, &s); /* an ICMP error quoting the UDP flow */
-	s = (struct pkt_spec){ .family = AF_INET6,
-			       .src = EDGE6,
-			       .dst = SRV6,
-			       .proto = IPPROTO_ICMPV6,
-			       .icmp_type = 1,
-			       .icmp_code = 4,
-			       .inner = &quote6 };
+	s = spec(AF_INET6, EDGE6, SRV6, IPPROTO_ICMPV6, 0, 0);
+	s.icmp_type = 1;
+	s.icmp_code = 4;
+	s.inner = &quote6;
 	seed_add(seeds, &n, &s); /* the same in ICMPv6, for the v6 flow */
-	s = (struct pkt_spec){ .family = AF_INET6,
-			       .src = EDGE6,
-			       .dst = SRV6,
-			       .proto = IPPROTO_TCP,
-			       .sport = 7844,
-			       .dport = 41003,
-			       .tcp_flags = 0x12,
-			       .ack = 1001 };
+	s = spec(AF_INET6, EDGE6, SRV6, T, 7844, 41003);
+	s.tcp_flags = 0x12;
+	s.ack = 1001;
 	seed_add(seeds, &n, &s); /* the SYN-ACK of an IPv6 TCP flow */
-	s = (struct pkt_spec){ .family = AF_INET,
-			       .src = EDGE4,
-			       .dst = SRV4,
-			       .proto = IPPROTO_UDP,
-			       .sport = 7844,
-			       .dport = 41000,
-			       .more_frags = true,
-			       .payload = 64 };
+	s = spec(AF_INET, EDGE4, SRV4, U, 7844, 41000);
+	s.more_frags = true;
+	s.payload = 64;
 	seed_add(seeds, &n, &s); /* a first fragment */
 	s.more_frags = false;
 	s.frag_offset = 9;
 	seed_add(seeds, &n, &s); /* a later one */
-	s = (struct pkt_spec){ .family = AF_INET6,
-			       .src = EDGE6,
-			       .dst = SRV6,
-			       .proto = IPPROTO_UDP,
-			       .sport = 7844,
-			       .dport = 41000,
-			       .payload = 16 };
+	s = spec(AF_INET6, EDGE6, SRV6, U, 7844, 41000);
+	s.payload = 16;
 	memcpy(s.ext, ext, sizeof(ext));
 	s.n_ext = sizeof(ext);
 	seed_add(seeds, &n, &s); /* IPv6 with extension headers */
-	s = (struct pkt_spec){ .family = AF_INET6,
-			       .src = "fe80::2",
-			       .dst = SRV6,
-			       .proto = IPPROTO_ICMPV6,
-			       .icmp_type = 135,
-			       .ttl = 255 };
+	s = spec(AF_INET6, "fe80::2", SRV6, IPPROTO_ICMPV6, 0, 0);
+	s.icmp_type = 135;
+	s.ttl = 255;
 	seed_add(seeds, &n, &s); /* neighbour solicitation */
 	s = (struct pkt_spec){ .arp = true };
 	seed_add(seeds, &n, &s);
-	s = (struct pkt_spec){ .family = AF_INET,
-			       .src = DNS4,
-			       .dst = SRV4,
-			       .proto = IPPROTO_UDP,
-			       .sport = 53,
-			       .dport = 41002,
-			       .data = dns_answer,
-			       .payload = sizeof(dns_answer) };
-	seed_add(seeds, &n, &s); /* the answer to the query below */
+	s = spec(AF_INET, DNS4, SRV4, U, 53, 41002);
+	s.data = dns_answer;
+	s.payload = sizeof(dns_answer);
+	seed_add(seeds, &n, &s); /* the answer to the query below: last */
 	return n;
 }
 
 /* The server's DNS query the inbound answers answer. */
 static void seed_query(struct seed *seeds, size_t *n)
 {
-	struct pkt_spec s = { .family = AF_INET,
-			      .src = SRV4,
-			      .dst = DNS4,
-			      .proto = IPPROTO_UDP,
-			      .sport = 41002,
-			      .dport = 53,
-			      .data = dns_query,
-			      .payload = sizeof(dns_query) };
+	struct pkt_spec s = spec(AF_INET, SRV4, DNS4, IPPROTO_UDP, 41002, 53);
 
+	s.data = dns_query;
+	s.payload = sizeof(dns_query);
 	seed_add(seeds, n, &s);
 }
 
 /* Outbound frames: new flows, flows made before, a DNS query. */
 static size_t seeds_out(struct seed *seeds)
 {
-	struct pkt_spec s = { .family = AF_INET,
-			      .src = SRV4,
-			      .dst = EDGE4,
-			      .proto = IPPROTO_UDP,
-			      .sport = 41000,
-			      .dport = 7844,
-			      .payload = 32 };
+	const int U = IPPROTO_UDP, T = IPPROTO_TCP;
+	struct pkt_spec s = spec(AF_INET, SRV4, EDGE4, U, 41000, 7844);
 	size_t n = 0;
 
+	s.payload = 32;
 	seed_add(seeds, &n, &s); /* UDP to the edge */
-	s.proto = IPPROTO_TCP;
-	s.sport = 41001;
+	s = spec(AF_INET, SRV4, EDGE4, T, 41001, 7844);
 	s.tcp_flags = 0x02; /* SYN to the edge */
-	s.payload = 0;
 	seed_add(seeds, &n, &s);
 	s.tcp_flags = 0x10; /* an ACK of that flow */
 	s.vlans = 1;
 	seed_add(seeds, &n, &s);
 	seed_query(seeds, &n); /* a DNS query (snooped) */
-	s = (struct pkt_spec){ .family = AF_INET6,
-			       .src = SRV6,
-			       .dst = EDGE6,
-			       .proto = IPPROTO_UDP,
-			       .sport = 41000,
-			       .dport = 7844,
-			       .more_frags = true,
-			       .payload = 64 };
+	s = spec(AF_INET6, SRV6, EDGE6, U, 41000, 7844);
+	s.more_frags = true;
+	s.payload = 64;
 	seed_add(seeds, &n, &s); /* an IPv6 first fragment */
-	s.more_frags = false;
-	s.proto = IPPROTO_TCP;
-	s.sport = 41003;
+	s = spec(AF_INET6, SRV6, EDGE6, T, 41003, 7844);
 	s.tcp_flags = 0x02;
-	s.payload = 0;
 	seed_add(seeds, &n, &s); /* an IPv6 SYN to the edge */
-	s = (struct pkt_spec){ .family = AF_INET6,
-			       .src = SRV6,
-			       .dst = OUT6,
-			       .proto = IPPROTO_ICMPV6,
-			       .icmp_type = 128,
-			       .icmp_id = 7 };
+	s = spec(AF_INET6, SRV6, OUT6, IPPROTO_ICMPV6, 0, 0);
+	s.icmp_type = 128;
+	s.icmp_id = 7;
 	seed_add(seeds, &n, &s); /* an echo request */
 	return n;
+}
+
+/* Run frame f (n bytes) through program fd once: 0 and its return value
+ * in *retval, or -1 with errno. */
+static int frame_run(int fd, const uint8_t *f, size_t n, __u32 *retval)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = f, .data_size_in = n,
+		    .repeat = 1);
+
+	if (bpf_prog_test_run_opts(fd, &opts))
+		return -1;
+	*retval = opts.retval;
+	return 0;
 }
 
 /* Send s through the egress program, unmangled. */
 static int out_send(struct harness *h, const struct seed *s)
 {
-	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = s->b,
-		    .data_size_in = s->n, .repeat = 1);
+	__u32 retval;
 
-	return bpf_prog_test_run_opts(h->tc_fd, &opts);
+	return frame_run(h->tc_fd, s->b, s->n, &retval);
 }
 
 /* The reason rows now, into rows; -1 when one cannot be read. */
@@ -356,8 +315,6 @@ static void frame_judge(struct mangle *m, int i, const uint8_t *f, size_t n)
 {
 	struct harness *h = m->h;
 	int fd = m->egress ? h->tc_fd : h->ingress_tc ? h->tc_in_fd : h->xdp_fd;
-	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = f, .data_size_in = n,
-		    .repeat = 1);
 	bool xdp = !m->egress && !h->ingress_tc;
 	__u32 pass_ret = xdp ? XDP_PASS : TC_ACT_OK;
 	__u32 drop_ret = xdp ? XDP_DROP : TC_ACT_SHOT;
@@ -365,10 +322,11 @@ static void frame_judge(struct mangle *m, int i, const uint8_t *f, size_t n)
 	const char *why = NULL;
 	struct pc_trace tr;
 	int dry_ret, moved;
+	__u32 retval;
 
 	if (pc_trace_run(h->trace, m->egress, f, n, &tr, &dry_ret))
 		why = "the dry run failed";
-	else if (bpf_prog_test_run_opts(fd, &opts) || rows_read(m, rows))
+	else if (frame_run(fd, f, n, &retval) || rows_read(m, rows))
 		why = "the run failed";
 	if (why) {
 		snprintf(m->fail, sizeof(m->fail),
@@ -380,10 +338,10 @@ static void frame_judge(struct mangle *m, int i, const uint8_t *f, size_t n)
 	memcpy(m->rows, rows, sizeof(rows));
 	if (moved > PC_R_NONE && moved < PC_R_MAX)
 		m->seen[moved] = true;
-	if (opts.retval != pass_ret && opts.retval != drop_ret)
+	if (retval != pass_ret && retval != drop_ret)
 		why = "returned neither pass nor drop";
 	else
-		why = verdict_fault(m, moved, opts.retval == pass_ret, &tr);
+		why = verdict_fault(m, moved, retval == pass_ret, &tr);
 	if (why)
 		snprintf(m->fail, sizeof(m->fail),
 			 "frame %d (%zu bytes): %s (counted as %s, retval %u, "
@@ -392,7 +350,7 @@ static void frame_judge(struct mangle *m, int i, const uint8_t *f, size_t n)
 			 moved > 0 && moved < PC_R_MAX ?
 				 pc_reason_names[moved] :
 				 "-",
-			 opts.retval,
+			 retval,
 			 tr.reason < PC_R_MAX ? pc_reason_names[tr.reason] :
 						"?");
 }
@@ -450,10 +408,10 @@ static int seeds_in_pass(struct harness *h, const struct seed *seeds, size_t n)
 	__u32 pass = h->ingress_tc ? TC_ACT_OK : XDP_PASS;
 
 	for (size_t i = 0; i < n; i++) {
-		LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = seeds[i].b,
-			    .data_size_in = seeds[i].n, .repeat = 1);
+		__u32 retval;
 
-		if (bpf_prog_test_run_opts(fd, &opts) || opts.retval != pass)
+		if (frame_run(fd, seeds[i].b, seeds[i].n, &retval) ||
+		    retval != pass)
 			return i;
 	}
 	return -1;

@@ -250,22 +250,35 @@ static size_t frame_min(const struct mangle *m, const uint8_t *f)
 	return ETH_HLEN;
 }
 
+/*
+ * Where an edit of seed s goes: mostly in the headers, where the parser
+ * looks; in a DNS answer, half the time (in_msg) in its message, where
+ * the snooping parser looks (the headers end 53 bytes before the frame
+ * does, so few edits would reach the answer's record otherwise).
+ */
+static size_t edit_at(struct mangle *m, const struct seed *s, bool in_msg)
+{
+	size_t span = next_rand(m) % 4 ? (s->n < 80 ? s->n : 80) : s->n;
+
+	if (in_msg)
+		return s->n - sizeof(dns_answer) +
+		       next_rand(m) % sizeof(dns_answer);
+	return next_rand(m) % span;
+}
+
 /* Frame f: seed frame with 1 to MANGLE_MAX_EDITS bytes changed, maybe cut. */
 static size_t frame_make(struct mangle *m, uint8_t *f, const struct seed **from)
 {
 	const struct seed *s = &m->seeds[next_rand(m) % m->n_seeds];
 	int edits = 1 + next_rand(m) % MANGLE_MAX_EDITS;
+	bool in_msg = s == m->rearm_for && next_rand(m) % 2;
 	size_t n = s->n;
 
 	*from = s;
 	memset(f, 0, PKT_MAX);
 	memcpy(f, s->b, n);
-	for (int i = 0; i < edits; i++) {
-		/* mostly in the headers, where the parser looks */
-		size_t span = next_rand(m) % 4 ? (n < 80 ? n : 80) : n;
-
-		f[next_rand(m) % span] = next_rand(m);
-	}
+	for (int i = 0; i < edits; i++)
+		f[edit_at(m, s, in_msg)] = next_rand(m);
 	if (next_rand(m) % 4 == 0)
 		n = ETH_HLEN + next_rand(m) % (n - ETH_HLEN + 1);
 	return n < frame_min(m, f) ? frame_min(m, f) : n;
@@ -440,12 +453,11 @@ static int dyn_read(struct harness *h, struct dyn_set *d)
 }
 
 /* Entries of now that are not in before, or are there with another
- * rule, and whose rule is not rule_id. */
-static long dyn_foreign(const struct dyn_set *before, const struct dyn_set *now,
-			__u32 rule_id)
+ * rule: *mine those of rule rule_id, *foreign those of any other. */
+static void dyn_new(const struct dyn_set *before, const struct dyn_set *now,
+		    __u32 rule_id, long *mine, long *foreign)
 {
-	long foreign = 0;
-
+	*mine = *foreign = 0;
 	for (long i = 0; i < now->n; i++) {
 		bool same = false;
 
@@ -453,9 +465,13 @@ static long dyn_foreign(const struct dyn_set *before, const struct dyn_set *now,
 			same = !memcmp(&now->k[i], &before->k[j],
 				       sizeof(now->k[i])) &&
 			       now->v[i].rule_id == before->v[j].rule_id;
-		foreign += !same && now->v[i].rule_id != rule_id;
+		if (same)
+			continue;
+		if (now->v[i].rule_id == rule_id)
+			(*mine)++;
+		else
+			(*foreign)++;
 	}
-	return foreign;
 }
 
 /* min_kinds: how many reasons the frames must reach (they reach 14-15
@@ -491,18 +507,24 @@ static void mangle_dir(struct harness *h, struct mangle *m, bool egress,
  * api.cloudflare.com: mangled, they may teach another address for that
  * name (its rdata changed), never an address for another rule.
  */
-static void mangle_dns(struct harness *h, const struct dyn_set *before)
+static void mangle_dns(struct harness *h, const struct mangle *m,
+		       const struct dyn_set *before)
 {
 	static struct dyn_set now;
 	int api = h_rule_id(h, "api-cloudflare");
-	long foreign = -1;
+	long mine = -1, foreign = -1;
 
 	if (api > 0 && !dyn_read(h, &now))
-		foreign = dyn_foreign(before, &now, api);
+		dyn_new(before, &now, api, &mine, &foreign);
 	check(h, "mangled DNS answers teach addresses for the asked name only",
 	      foreign == 0,
 	      "%ld entries of %ld (%ld before) new for another rule", foreign,
 	      now.n, before->n);
+	/* the edits in the answer's record reach the learning (a handful
+	 * of the default frames change its address and nothing else) */
+	if (m->frames >= MANGLE_FRAMES)
+		check(h, "mangled DNS answers: some teach a changed address",
+		      mine > 0, "%ld new for api-cloudflare", mine);
 }
 
 void test_mangle(struct harness *h)
@@ -538,7 +560,7 @@ void test_mangle(struct harness *h)
 	m.rearm = &query;
 	m.rearm_for = &in[n_in - 1]; /* seeds_in makes the DNS answer last */
 	mangle_dir(h, &m, false, in, n_in, 10);
-	mangle_dns(h, &dyn);
+	mangle_dns(h, &m, &dyn);
 	m.rearm = NULL;
 	mangle_dir(h, &m, true, out, n_out, 6);
 }

@@ -193,18 +193,18 @@ static __always_inline void pc_flow_stamp(struct pc_flow_val *v,
 }
 
 /*
- * A packet of flow v passed: stamp it when it changed state (its timeout
- * with it) or was last stamped over PC_FLOW_REFRESH_NS ago. Otherwise the
- * packet reads no policy and writes nothing.
+ * A packet of flow v passed: stamp it when the packet changed its state
+ * (changed; its timeout with it) or v was last stamped over
+ * PC_FLOW_REFRESH_NS ago (a stamp by another CPU may be later than now:
+ * then it is not). Otherwise the packet reads no policy and writes nothing.
  */
 static __always_inline void pc_flow_touch(struct pc_flow_val *v,
 					  struct pc_policy *pol, __u8 proto,
-					  __u8 state_before, __u64 now)
+					  int changed, __u64 now)
 {
 	if (dry_run)
 		return;
-	if (v->state != state_before ||
-	    pc_since(now, v->seen_ns) > PC_FLOW_REFRESH_NS)
+	if (changed || now > v->seen_ns + PC_FLOW_REFRESH_NS)
 		pc_flow_stamp(v, pol, proto, now);
 }
 
@@ -347,21 +347,25 @@ static __always_inline int pc_tcp_ack_moved(const struct pc_flow_val *v,
 /*
  * An outbound TCP packet on flow v: the server's own stack is trusted. Its
  * ACK is recorded when it moved by more than the slack: most ACKs write
- * nothing.
+ * nothing. Returns 1 when the packet changed v's state (an RST or a FIN).
  */
-static __always_inline void pc_tcp_egress(struct pc_flow_val *v,
-					  const struct pc_pkt *p)
+static __always_inline int pc_tcp_egress(struct pc_flow_val *v,
+					 const struct pc_pkt *p)
 {
-	__u8 f = p->tcp_flags;
+	__u8 f = p->tcp_flags, before;
 
 	if ((f & TCP_FLAG_ACK) && pc_tcp_ack_moved(v, bpf_ntohl(p->tcp_ack)))
 		v->peer_next = bpf_ntohl(p->tcp_ack);
+	if (!(f & (TCP_FLAG_RST | TCP_FLAG_FIN)))
+		return 0;
+	before = v->state;
 	if (f & TCP_FLAG_RST) {
 		v->state = PC_FS_CLOSED;
-	} else if ((f & TCP_FLAG_FIN) && v->state != PC_FS_CLOSED) {
+	} else if (v->state != PC_FS_CLOSED) {
 		v->flags |= PC_FF_FIN_LOCAL;
 		v->state = PC_FS_FIN_WAIT;
 	}
+	return v->state != before;
 }
 
 #endif /* PC_FLOW_H */

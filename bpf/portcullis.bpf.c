@@ -138,7 +138,7 @@ static __always_inline __u32 pc_ingress_flow(struct pc_policy *pol,
 	} else if (state != PC_FS_ESTABLISHED) {
 		flow->state = PC_FS_ESTABLISHED;
 	}
-	pc_flow_touch(flow, pol, key.k4.proto, state, now);
+	pc_flow_touch(flow, pol, key.k4.proto, flow->state != state, now);
 	return PC_R_IN_ESTABLISHED;
 }
 
@@ -299,17 +299,15 @@ static __always_inline __u32 pc_egress_flow(struct pc_policy *pol,
 					    __u64 now)
 {
 	struct pc_flow_val *flow, scratch;
-	int tcp = p->l4proto == IPPROTO_TCP;
-	__u8 state;
+	int tcp = p->l4proto == IPPROTO_TCP, changed;
 
 	flow = pc_flow_lookup(k, now, &scratch);
 	if (!flow || (tcp && pc_tcp_is_syn(p) && flow->state != PC_FS_NEW))
 		return PC_R_NONE;
 	*rule = flow->rule_id;
-	state = flow->state;
-	if (tcp)
-		pc_tcp_egress(flow, p);
-	pc_flow_touch(flow, pol, k->k4.proto, state, now);
+	/* only a TCP packet changes a flow's state on the way out */
+	changed = tcp && pc_tcp_egress(flow, p);
+	pc_flow_touch(flow, pol, k->k4.proto, changed, now);
 	return PC_R_OUT_ESTABLISHED;
 }
 

@@ -346,6 +346,49 @@ static void deadlines(struct harness *h, const struct fam *f)
 	pc_flows_delete(&h->m, &ku);
 }
 
+/*
+ * The server's own packets: its FIN and RST set the deadline of the new
+ * state at once; a UDP packet out after the refresh interval restamps.
+ */
+static void deadlines_out(struct harness *h, const struct fam *f)
+{
+	const int T = IPPROTO_TCP, U = IPPROTO_UDP;
+	const char *e = f->edge;
+	struct pc_flow_key k = fkey(f, T, e, 53002, 7844);
+	struct pc_flow_key ku = fkey(f, U, e, 53003, 7844);
+	struct pkt_spec out = seg(f, true, U, e, 53003, 7844, 0, 0, 0);
+	struct pc_flow_val v;
+
+	t(h, f, "deadline: SYN out, a flow the server ends", true,
+	  seg(f, true, T, e, 53002, 7844, TH_SYN, 300, 0), true,
+	  PC_R_OUT_NEW_FLOW, "tunnel-region1");
+	t(h, f, "deadline: its SYN-ACK in", false,
+	  seg(f, false, T, e, 53002, 7844, TH_SYN | TH_ACK, 700, 301), true,
+	  PC_R_IN_ESTABLISHED, NULL);
+	t(h, f, "deadline: FIN out", true,
+	  seg(f, true, T, e, 53002, 7844, TH_FIN | TH_ACK, 301, 701), true,
+	  PC_R_OUT_ESTABLISHED, "tunnel-region1");
+	deadline_is(h, f, "the server's FIN: fin-wait lives tcp_fin", &k, 120,
+		    &v);
+	t(h, f, "deadline: RST out", true,
+	  seg(f, true, T, e, 53002, 7844, TH_RST, 302, 0), true,
+	  PC_R_OUT_ESTABLISHED, "tunnel-region1");
+	deadline_is(h, f, "the server's RST: closed lives tcp_close", &k, 10,
+		    &v);
+
+	t(h, f, "deadline: UDP out, a new flow", true, out, true,
+	  PC_R_OUT_NEW_FLOW, "tunnel-region1");
+	pc_flows_get(&h->m, &ku, &v);
+	v.seen_ns = mono_coarse_ns() - 5 * SEC; /* past the interval */
+	v.expires_ns = mono_coarse_ns() + 2 * SEC;
+	pc_flows_put(&h->m, &ku, &v, BPF_EXIST);
+	t(h, f, "deadline: UDP out after the refresh interval", true, out, true,
+	  PC_R_OUT_ESTABLISHED, "tunnel-region1");
+	deadline_is(h, f, "the server's packet restamped it", &ku, 180, &v);
+	pc_flows_delete(&h->m, &k);
+	pc_flows_delete(&h->m, &ku);
+}
+
 static struct pkt_spec icmp_err(const struct fam *f, const char *from,
 				uint8_t type, const struct pkt_spec *inner)
 {
@@ -526,8 +569,10 @@ static void ipv6_exthdrs(struct harness *h)
  */
 static void deadline_cases(struct harness *g)
 {
-	for (size_t i = 0; i < 2; i++)
+	for (size_t i = 0; i < 2; i++) {
 		deadlines(g, &fams[i]);
+		deadlines_out(g, &fams[i]);
+	}
 }
 
 #define DEADLINE_GC_INTERVAL_NS 3600000000000ULL

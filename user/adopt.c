@@ -2,7 +2,6 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 #include <linux/inet_diag.h>
 #include <linux/netlink.h>
@@ -15,14 +14,6 @@
 #include "portcullis.h"
 
 #define TCP_ESTABLISHED 1 /* also "connected" for UDP sockets */
-
-static __u64 now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
 
 /* The rule of an address learned or seeded for a host name, or 0. */
 static __u32 dyn_rule(const struct pc_maps *m, int family, __u8 proto,
@@ -39,7 +30,7 @@ static __u32 dyn_rule(const struct pc_maps *m, int family, __u8 proto,
 		if (bpf_map_lookup_elem(m->dyn_allow, &k, &v))
 			return 0;
 	}
-	return now_ns() < v.expires_ns ? v.rule_id : 0;
+	return pc_clock_now_ns() < v.expires_ns ? v.rule_id : 0;
 }
 
 /*
@@ -119,7 +110,7 @@ static int adopt_one(const struct adopt *a, __u8 proto,
 		allow_rule(a->m, a->slot, k.family, proto, k.raddr, k.rport);
 	if (!v.rule_id)
 		return 0;
-	v.created_ns = v.seen_ns = now_ns();
+	v.created_ns = v.seen_ns = pc_clock_now_ns();
 	v.expires_ns = v.seen_ns + pc_flow_timeout_ns(&a->cfg, proto, v.state);
 	if (pc_flows_put(a->m, &k, &v, BPF_NOEXIST))
 		return 0;

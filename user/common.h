@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stdio.h>
+#include <linux/types.h>
 
 /* Exit codes: documented in `portcullis --help` and README.md. */
 enum pc_exit {
@@ -23,6 +24,13 @@ extern bool pc_verbose;
 void pc_err(const char *hint, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void pc_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/*
+ * Now on the programs' packet clock as user space reads it:
+ * CLOCK_MONOTONIC_COARSE, in ns (bpf/clock.h). Flow stamps and deadlines,
+ * learned-address expiry.
+ */
+__u64 pc_clock_now_ns(void);
 
 #define PC_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 

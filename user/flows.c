@@ -4,7 +4,6 @@
 #include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 #include <jansson.h>
 #include <bpf/bpf.h>
 #include "common.h"
@@ -25,15 +24,6 @@ struct walk {
 	int count;
 	int err;
 };
-
-static __u64 now_ns(void)
-{
-	struct timespec ts;
-
-	/* the programs' clock follows CLOCK_MONOTONIC (bpf/clock.h) */
-	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
 
 /* What printing one flow needs besides the flow. */
 struct flow_ctx {
@@ -102,7 +92,7 @@ static int flows_one(const char *netns, const char *ifname, const char *dir,
 			      .m = &m,
 			      .netns = netns,
 			      .ifname = ifname,
-			      .now = now_ns() };
+			      .now = pc_clock_now_ns() };
 
 	if (pc_maps_open(dir, &m)) {
 		w->err = 1;

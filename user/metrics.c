@@ -4,7 +4,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 #include <bpf/libbpf.h>
 #include <sys/stat.h>
@@ -85,12 +84,10 @@ static void read_names(const struct pc_maps *m, struct iface *i)
 {
 	struct learned *seen = NULL;
 	size_t n_seen;
-	struct timespec ts;
 	__u64 now;
 
 	pc_dns_stats_sum(m->dns_stats, &i->dns);
-	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-	now = ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+	now = pc_clock_now_ns();
 	for (__u32 id = 0; id < PC_MAX_NAMES; id++) {
 		struct pc_name_info ni;
 		struct pc_rule_meta meta = {};

@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <jansson.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -261,14 +260,6 @@ struct walk {
 	int count;
 };
 
-static __u64 mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
-
 static const char *source_name(__u8 s)
 {
 	return s == PC_SRC_RESOLVER ? "resolver" :
@@ -356,7 +347,7 @@ static int names_one(const char *netns, const char *ifname, const char *dir,
 	struct pc_dns_stats sum;
 	struct learned *l = NULL;
 	struct pc_maps m;
-	__u64 now = mono_ns();
+	__u64 now = pc_clock_now_ns();
 	json_t *jnames = json_array();
 	size_t nl;
 

@@ -43,14 +43,6 @@ static void on_signal(int sig)
 	stop = 1;
 }
 
-static __u64 mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
-
 /* Drive the channel until every query has answered. */
 static void wait_channel(ares_channel ch)
 {
@@ -227,7 +219,7 @@ static __u32 apply_answer(const struct pc_maps *m, __u32 id,
 {
 	bool ok = ans->status == ARES_SUCCESS && ans->n;
 	__u32 next = ok ? v->ttl_ceiling : v->ttl_floor;
-	__u64 now = mono_ns();
+	__u64 now = pc_clock_now_ns();
 	struct old_ctx ctx = { .ans = ans, .v = v, .id = id, .ok = ok };
 
 	ni->last_try = time(NULL);

@@ -4,16 +4,28 @@
  * state change at once, either way; the packet path and trace decide by
  * the deadline alone.
  */
-#include <time.h>
 #include <bpf/bpf.h>
+#include "common.h"
 #include "state.h"
 
-static __u64 mono_coarse_ns(void)
+/*
+ * Stamp flow k's entry 5 s back (past the refresh interval, within any
+ * uptime), with its deadline deadline_in_s from now (not its stamp plus a
+ * timeout). Checked: the entry must be there.
+ */
+static void flow_backdate(struct harness *h, const struct fam *f,
+			  const struct pc_flow_key *k, __u64 deadline_in_s)
 {
-	struct timespec ts;
+	struct pc_flow_val v;
+	bool found = pc_flows_get(&h->m, k, &v) == 0;
+	char n[160];
 
-	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+	v.seen_ns = v.created_ns = pc_clock_now_ns() - 5 * SEC;
+	v.expires_ns = pc_clock_now_ns() + deadline_in_s * SEC;
+	snprintf(n, sizeof(n), "%s deadline: the entry stamped 5 s back",
+		 f->tag);
+	check(h, n, found && !pc_flows_put(&h->m, k, &v, BPF_EXIST),
+	      found ? "writing it failed" : "no flow");
 }
 
 /* Check that flow k's deadline is its stamp plus timeout_s. */
@@ -53,11 +65,11 @@ static void deadlines(struct harness *h, const struct fam *f)
 	int dry, ret;
 	char n[160];
 
-	t0 = mono_coarse_ns();
+	t0 = pc_clock_now_ns();
 	t(h, f, "deadline: SYN out", true,
 	  seg(f, true, T, e, 53000, 7844, TH_SYN, 100, 0), true,
 	  PC_R_OUT_NEW_FLOW, "tunnel-region1");
-	t1 = mono_coarse_ns();
+	t1 = pc_clock_now_ns();
 	deadline_is(h, f, "SYN-SENT lives tcp_syn", &k, 30, &v);
 	snprintf(n, sizeof(n), "%s deadline: stamped with the packet's clock",
 		 f->tag);
@@ -74,7 +86,7 @@ static void deadlines(struct harness *h, const struct fam *f)
 	t(h, f, "deadline: ACK out", true,
 	  seg(f, true, T, e, 53000, 7844, TH_ACK, 101, 901), true,
 	  PC_R_OUT_ESTABLISHED, "tunnel-region1");
-	t1 = mono_coarse_ns();
+	t1 = pc_clock_now_ns();
 	deadline_is(h, f, "still tcp_established after a packet", &k, 7440, &v);
 	snprintf(n, sizeof(n),
 		 "%s deadline: a packet within the refresh interval writes "
@@ -113,7 +125,7 @@ static void deadlines(struct harness *h, const struct fam *f)
 	      tr.flow_expired, (long long)tr.flow_left_ns);
 
 	/* The deadline alone decides: not the stamp plus a timeout. */
-	v.expires_ns = mono_coarse_ns() - 2 * SEC;
+	v.expires_ns = pc_clock_now_ns() - 2 * SEC;
 	pc_flows_put(&h->m, &ku, &v, BPF_EXIST);
 	t(h, f, "deadline: a reply after the deadline has no flow", false,
 	  reply, false, PC_R_IN_DEFAULT_DROP, NULL);
@@ -127,11 +139,7 @@ static void deadlines(struct harness *h, const struct fam *f)
 		      tr.flow_left_ns > -10 * (__s64)SEC,
 	      "run %d, state %u, expired %u, left %lld ns", dry, tr.flow_state,
 	      tr.flow_expired, (long long)tr.flow_left_ns);
-	/* 5 s back: past the refresh interval, within any uptime */
-	v.seen_ns = mono_coarse_ns() - 5 * SEC;
-	v.created_ns = v.seen_ns;
-	v.expires_ns = mono_coarse_ns() + 2 * SEC; /* not seen + 180 s */
-	pc_flows_put(&h->m, &ku, &v, BPF_EXIST);
+	flow_backdate(h, f, &ku, 2);
 	t(h, f,
 	  "deadline: a reply before the deadline passes, the stamp "
 	  "notwithstanding",
@@ -173,10 +181,7 @@ static void deadlines_out(struct harness *h, const struct fam *f)
 
 	t(h, f, "deadline: UDP out, a new flow", true, out, true,
 	  PC_R_OUT_NEW_FLOW, "tunnel-region1");
-	pc_flows_get(&h->m, &ku, &v);
-	v.seen_ns = mono_coarse_ns() - 5 * SEC; /* past the interval */
-	v.expires_ns = mono_coarse_ns() + 2 * SEC;
-	pc_flows_put(&h->m, &ku, &v, BPF_EXIST);
+	flow_backdate(h, f, &ku, 2);
 	t(h, f, "deadline: UDP out after the refresh interval", true, out, true,
 	  PC_R_OUT_ESTABLISHED, "tunnel-region1");
 	deadline_is(h, f, "the server's packet restamped it", &ku, 180, &v);

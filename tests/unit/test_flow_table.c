@@ -6,6 +6,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
+#include "common.h"
 #include "harness.h"
 #include "portcullis.h"
 
@@ -204,14 +205,6 @@ static void gc(struct harness *h)
 	pc_flows_delete(&h->m, &ahead);
 }
 
-static __u64 mono_coarse_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
-
 /*
  * The packet clock (jiffies plus a calibrated offset, bpf/clock.h) is the
  * CLOCK_MONOTONIC_COARSE user space reads for ages and expiry: a new flow's
@@ -240,15 +233,15 @@ static void clock_matches_user_space(struct harness *h)
 
 	inet_pton(AF_INET, SRV4, k.laddr);
 	inet_pton(AF_INET, OUT4, k.raddr);
-	t0 = mono_coarse_ns();
+	t0 = pc_clock_now_ns();
 	h_run(h, true, &s);
-	t1 = mono_coarse_ns();
+	t1 = pc_clock_now_ns();
 	pc_flows_get(&h->m, &k, &v1);
 	pc_flows_delete(&h->m, &k);
 	usleep(100000);
-	t2 = mono_coarse_ns();
+	t2 = pc_clock_now_ns();
 	h_run(h, true, &s);
-	t3 = mono_coarse_ns();
+	t3 = pc_clock_now_ns();
 	pc_flows_get(&h->m, &k, &v2);
 	pc_flows_delete(&h->m, &k);
 	check(h, "packet clock is CLOCK_MONOTONIC_COARSE (first stamp)",

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
 /*
- * What the stateful-tracking tests share (test_state.c, test_deadline.c):
- * the two address families, a segment of a flow, one case, a flow's key.
+ * What the tests of flows share (test_state.c, test_deadline.c,
+ * test_egress.c): the two address families, a segment of a flow, one case,
+ * a flow's key.
  */
 #ifndef PC_TEST_STATE_H
 #define PC_TEST_STATE_H
@@ -20,15 +21,15 @@
 
 struct fam {
 	int af;
-	const char *tag, *srv, *edge, *out, *dns;
+	const char *tag, *srv, *edge, *api, *out, *dns;
 	uint8_t icmp;
 	uint8_t unreach,
 		ptb; /* dest unreachable, packet too big / frag needed */
 };
 
 static const struct fam fams[] = {
-	{ AF_INET, "v4", SRV4, EDGE4, OUT4, DNS4, IPPROTO_ICMP, 3, 3 },
-	{ AF_INET6, "v6", SRV6, EDGE6, OUT6, DNS6, IPPROTO_ICMPV6, 1, 2 },
+	{ AF_INET, "v4", SRV4, EDGE4, API4, OUT4, DNS4, IPPROTO_ICMP, 3, 3 },
+	{ AF_INET6, "v6", SRV6, EDGE6, API6, OUT6, DNS6, IPPROTO_ICMPV6, 1, 2 },
 };
 
 static inline struct pkt_spec seg(const struct fam *f, bool egress,
@@ -48,6 +49,14 @@ static inline struct pkt_spec seg(const struct fam *f, bool egress,
 		.dport = egress ? rport : lport,
 	};
 	return s;
+}
+
+/* A packet from the server (egress) or to it (ingress), seq and ack 0. */
+static inline struct pkt_spec pkt(const struct fam *f, bool egress,
+				  uint8_t proto, const char *remote,
+				  uint16_t lport, uint16_t rport, uint8_t flags)
+{
+	return seg(f, egress, proto, remote, lport, rport, flags, 0, 0);
 }
 
 static inline void t(struct harness *h, const struct fam *f, const char *what,

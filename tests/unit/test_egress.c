@@ -1,53 +1,7 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /* Egress (tc) verdict paths and the flows they create for ingress. */
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <stdio.h>
 #include <bpf/bpf.h>
-#include "harness.h"
-#include "portcullis.h"
-
-#define TH_FIN 0x01
-#define TH_SYN 0x02
-#define TH_ACK 0x10
-
-struct fam {
-	int af;
-	const char *tag, *srv, *edge, *api, *out, *dns;
-	uint8_t icmp;
-};
-
-static const struct fam fams[] = {
-	{ AF_INET, "v4", SRV4, EDGE4, API4, OUT4, DNS4, IPPROTO_ICMP },
-	{ AF_INET6, "v6", SRV6, EDGE6, API6, OUT6, DNS6, IPPROTO_ICMPV6 },
-};
-
-/* A packet from the server (egress) or to it (ingress). */
-static struct pkt_spec pkt(const struct fam *f, bool egress, uint8_t proto,
-			   const char *remote, uint16_t lport, uint16_t rport,
-			   uint8_t flags)
-{
-	struct pkt_spec s = {
-		.family = f->af,
-		.proto = proto,
-		.tcp_flags = flags,
-		.src = egress ? f->srv : remote,
-		.dst = egress ? remote : f->srv,
-		.sport = egress ? lport : rport,
-		.dport = egress ? rport : lport,
-	};
-	return s;
-}
-
-static void t(struct harness *h, const struct fam *f, const char *what,
-	      bool egress, struct pkt_spec s, bool pass, int reason,
-	      const char *rule)
-{
-	char n[160];
-
-	snprintf(n, sizeof(n), "%s %s", f->tag, what);
-	expect(h, n, egress, &s, pass, reason, rule);
-}
+#include "state.h"
 
 /* The SYN-ACK that answers pkt()'s SYN (seq 1000). */
 static struct pkt_spec synack(const struct fam *f, const char *remote,

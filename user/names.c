@@ -284,13 +284,13 @@ static int collect(const struct pc_dyn_key *k, struct pc_dyn_val *val,
 		    !memcmp(set->v[i].addr, k->addr, 16))
 			return PC_DYN_KEEP;
 	if (set->n == set->cap) {
-		struct learned *nv;
+		size_t cap = set->cap ? set->cap * 2 : 32;
+		struct learned *nv = realloc(set->v, cap * sizeof(*nv));
 
-		set->cap = set->cap ? set->cap * 2 : 32;
-		nv = realloc(set->v, set->cap * sizeof(*nv));
 		if (!nv)
-			return PC_DYN_KEEP;
+			return PC_DYN_KEEP; /* this one is left out */
 		set->v = nv;
+		set->cap = cap;
 	}
 	set->v[set->n] = (struct learned){ .name_id = val->name_id,
 					   .family = k->family,

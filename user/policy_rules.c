@@ -56,7 +56,7 @@ static int parse_port(const char *s, uint16_t *out)
 static int rule_port_item(struct ctx *c, yaml_node_t *n, void *arg)
 {
 	struct pc_rule *r = arg;
-	struct pc_port_range pr;
+	struct pc_port_range pr = {};
 	const char *s;
 	int k;
 

@@ -57,8 +57,9 @@ void test_verifier(struct harness *h)
 		if (!err)
 			check(h, name, insns > 0 && insns < PC_VERIFIER_BUDGET,
 			      "processed %ld instructions", insns);
-		free(n < 32 ? logs[n] : NULL);
 		n++;
 	}
+	for (n = 0; n < 32; n++)
+		free(logs[n]);
 	portcullis__destroy(skel);
 }

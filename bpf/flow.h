@@ -176,6 +176,32 @@ pc_flow_lookup(const union pc_fkey *k, __u64 now, struct pc_flow_val *scratch)
 }
 
 /*
+ * Does the policy in force enforce egress default drops (audit mode does
+ * not let them pass)? A global function: the verifier checks it once, on
+ * its own, and its callers' states do not fork on what it reads.
+ */
+__noinline int pc_audit_enforced(void)
+{
+	struct pc_policy pol = {};
+
+	if (pc_policy_get(&pol))
+		return 1;
+	return !((pol.cfg->audit_mask >> PC_R_OUT_DEFAULT_DROP) & 1);
+}
+
+/*
+ * Has flow v outlived the audit mode that let it out? A flow made while
+ * audit mode passed what egress would drop (PC_FF_AUDIT: no rule allowed
+ * it) lives only while the policy in force still audits out_default_drop;
+ * once a reload or a confirm enforces it, the flow's packets are judged as
+ * if it had none. Other flows pay one test of a byte they already read.
+ */
+static __always_inline int pc_flow_audit_ended(const struct pc_flow_val *v)
+{
+	return (v->flags & PC_FF_AUDIT) && pc_audit_enforced();
+}
+
+/*
  * Stamp v as seen at now, with the deadline of its protocol and state under
  * the policy in force (fetched here when the packet had not needed it yet).
  * Without a policy the deadline stays and the flow runs out.

@@ -129,7 +129,7 @@ static __always_inline __u32 pc_ingress_flow(struct pc_policy *pol,
 	if (pc_flow_key(p, 0, &key) || !pc_rport_maybe(key.k4.rport))
 		return PC_R_NONE;
 	flow = pc_flow_lookup(&key, now, &scratch);
-	if (!flow)
+	if (!flow || pc_flow_audit_ended(flow))
 		return PC_R_NONE;
 	state = flow->state;
 	if (p->l4proto == IPPROTO_TCP) {
@@ -302,7 +302,8 @@ static __always_inline __u32 pc_egress_flow(struct pc_policy *pol,
 	int tcp = p->l4proto == IPPROTO_TCP, changed;
 
 	flow = pc_flow_lookup(k, now, &scratch);
-	if (!flow || (tcp && pc_tcp_is_syn(p) && flow->state != PC_FS_NEW))
+	if (!flow || (tcp && pc_tcp_is_syn(p) && flow->state != PC_FS_NEW) ||
+	    pc_flow_audit_ended(flow))
 		return PC_R_NONE;
 	*rule = flow->rule_id;
 	/* only a TCP packet changes a flow's state on the way out */

@@ -81,13 +81,12 @@ static __always_inline int pc_tcp_socket_exists(void *ctx, __u8 family,
 }
 
 /* 1 when the ICMP error p quotes one of the server's flows. */
-static __always_inline int pc_icmp_related(void *ctx,
-					   const struct pc_policy *pol,
+static __always_inline int pc_icmp_related(void *ctx, struct pc_policy *pol,
 					   const struct pc_pkt *p,
 					   void *data_end, __u64 now)
 {
 	struct pc_inner in = {};
-	struct pc_flow_val scratch;
+	struct pc_flow_val scratch, *v;
 	union pc_fkey k;
 
 	if (parse_icmp_inner(p->l4, data_end, p->family, &in) != PC_PARSE_OK)
@@ -97,7 +96,8 @@ static __always_inline int pc_icmp_related(void *ctx,
 		return 0;
 	pc_fkey_set(&k, p->family, in.l4proto, in.sport, in.dport, in.saddr,
 		    in.daddr);
-	if (pc_flow_lookup(&k, now, &scratch))
+	v = pc_flow_lookup(&k, now, &scratch);
+	if (v && !pc_flow_audit_ended(v))
 		return 1;
 	/* The server's SSH replies have no flow: ask the socket table. */
 	if (in.l4proto == IPPROTO_TCP && pc_is_ssh_port(pol, in.sport))

@@ -9,6 +9,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "apply.h"
+#include "flowtab.h"
 #include "common.h"
 #include "names.h"
 
@@ -274,12 +275,13 @@ static int zero_counter(int fd, __u32 row)
  * Rule ids and names. Each rule's metadata says which slots use it, so the
  * policy in force (and after a rollback, the one before) always has its
  * names. Writing slot `slot`: a name already known keeps its id and its
- * counter; a new name takes an id that no other slot uses, and its counter
+ * counter; a new name takes an id that no other slot uses and no flow
+ * carries (carried[]: a flow counts to its rule's row), and its counter
  * row starts from zero; ids the new policy does not use leave this slot.
  * Only this slot's bit changes: the running policy's view is untouched.
  */
 static int write_rules(const struct pc_maps *m, const struct pc_policy *pol,
-		       __u8 slot)
+		       __u8 slot, const bool carried[PC_MAX_RULES])
 {
 	struct pc_rule_meta meta[PC_MAX_RULES];
 	bool mine[PC_MAX_RULES] = { false };
@@ -300,7 +302,8 @@ static int write_rules(const struct pc_maps *m, const struct pc_policy *pol,
 			    !strcmp(meta[k].name, pol->rules[i].name))
 				id = k;
 		while (!id && next < PC_MAX_RULES) {
-			if (!(meta[next].slots & others) && !mine[next]) {
+			if (!(meta[next].slots & others) && !mine[next] &&
+			    !carried[next]) {
 				id = next;
 				if (zero_counter(m->counters,
 						 PC_RULE_BASE + id))
@@ -360,7 +363,22 @@ int pc_info_record_policy(const struct pc_maps *m, const char *path,
 	return bpf_map_update_elem(m->info, &zero, &info, BPF_ANY);
 }
 
-int pc_policy_apply(const struct pc_maps *m, const struct pc_policy *pol)
+/*
+ * After the switch: end the flows of rules the policy in force does not
+ * have (removed, renamed, turned off). Returns how many, or -1.
+ */
+static long end_gone_flows(const struct pc_maps *m, const struct pc_policy *pol)
+{
+	bool keep[PC_MAX_RULES] = { false };
+
+	for (size_t i = 0; i < pol->n_rules; i++)
+		if (pol->rules[i].id && pol->rules[i].id < PC_MAX_RULES)
+			keep[pol->rules[i].id] = true;
+	return pc_flows_end_rules(m, keep);
+}
+
+int pc_policy_apply(const struct pc_maps *m, const struct pc_policy *pol,
+		    long *ended)
 {
 	struct pc_config cfg = {
 		.timeout_tcp_syn_ns = pol->timeout_tcp_syn * 1000000000ULL,
@@ -370,13 +388,16 @@ int pc_policy_apply(const struct pc_maps *m, const struct pc_policy *pol)
 		.timeout_udp_ns = pol->timeout_udp * 1000000000ULL,
 		.timeout_icmp_ns = pol->timeout_icmp * 1000000000ULL,
 	};
+	bool carried[PC_MAX_RULES] = { false };
 	struct pc_active act, next;
 	struct insert_arg ia = { .m = m };
 	__u32 zero = 0, slot;
+	long n;
 
 	if (pol->n_rules >= PC_MAX_RULES)
 		return -1;
-	if (bpf_map_lookup_elem(m->active, &zero, &act))
+	if (bpf_map_lookup_elem(m->active, &zero, &act) ||
+	    pc_flows_rule_ids(m, carried))
 		return -1;
 	ia.ports = calloc(2 * PC_PORT_WORDS, sizeof(*ia.ports));
 	if (!ia.ports)
@@ -385,7 +406,7 @@ int pc_policy_apply(const struct pc_maps *m, const struct pc_policy *pol)
 	ia.slot = slot;
 
 	/* 1. Build the new policy in the inactive slot. */
-	if (write_rules(m, pol, slot)) {
+	if (write_rules(m, pol, slot, carried)) {
 		pc_err("remove rules from the policy",
 		       "assigning rule ids failed: more than %d named rules in this and the running policy",
 		       PC_MAX_RULES - 1);
@@ -435,6 +456,13 @@ int pc_policy_apply(const struct pc_maps *m, const struct pc_policy *pol)
 	if (bpf_map_update_elem(m->active, &zero, &next, BPF_ANY))
 		goto fail;
 
+	/* 3. The flows of rules it does not have end with the switch. */
+	n = end_gone_flows(m, pol);
+	if (n < 0)
+		pc_warn("ending the flows of removed rules failed: %s; they run until idle",
+			strerror(errno));
+	if (ended)
+		*ended = n > 0 ? n : 0;
 	return 0;
 fail:
 	pc_err("the running policy is unchanged",

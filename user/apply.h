@@ -4,7 +4,7 @@
  * the inactive slot (config, allowlist entries), then one write to the
  * "active" map switches every program to it: no packet sees a mix, and
  * there is no moment without a policy. Rule ids (and so counters) are kept
- * for rule names that stay.
+ * for rule names that stay; the flows of rules that go end with the switch.
  */
 #ifndef PC_APPLY_H
 #define PC_APPLY_H
@@ -13,8 +13,13 @@
 #include <stdbool.h>
 #include "policy.h"
 
-/* Returns 0, or -1 with the running policy untouched. */
-int pc_policy_apply(const struct pc_maps *m, const struct pc_policy *pol);
+/*
+ * Returns 0, or -1 with the running policy untouched. After the switch,
+ * the flows of rules pol does not have (removed, renamed, turned off) are
+ * ended: *ended (when not NULL) says how many.
+ */
+int pc_policy_apply(const struct pc_maps *m, const struct pc_policy *pol,
+		    long *ended);
 /*
  * Record the policy now in force in the info map: the previous one moves to
  * prev_policy_*. path NULL means the built-in default.

@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /* The flow table from user space (flowtab.h). */
+#include <errno.h>
+#include <stdlib.h>
 #include <sys/socket.h>
 #include <bpf/bpf.h>
 #include "flowtab.h"
@@ -105,4 +107,66 @@ __u64 pc_flows_count(const struct pc_maps *m)
 {
 	return pc_flows_count_family(m, AF_INET) +
 	       pc_flows_count_family(m, AF_INET6);
+}
+
+static int note_rule(const struct pc_flow_key *k, const struct pc_flow_val *v,
+		     void *arg)
+{
+	bool *used = arg;
+
+	(void)k;
+	if (v->rule_id < PC_MAX_RULES)
+		used[v->rule_id] = true;
+	return 0;
+}
+
+int pc_flows_rule_ids(const struct pc_maps *m, bool used[PC_MAX_RULES])
+{
+	return pc_flows_each(m, note_rule, used);
+}
+
+/* The flows to end, collected during the walk (deleting during it would
+ * restart the walk). */
+struct doomed {
+	const bool *keep;
+	struct pc_flow_key *k;
+	size_t n, cap;
+};
+
+static int note_doomed(const struct pc_flow_key *k, const struct pc_flow_val *v,
+		       void *arg)
+{
+	struct doomed *d = arg;
+
+	if (!v->rule_id || (v->rule_id < PC_MAX_RULES && d->keep[v->rule_id]))
+		return 0;
+	if (d->n == d->cap) {
+		size_t cap = d->cap ? d->cap * 2 : 256;
+		struct pc_flow_key *nk = realloc(d->k, cap * sizeof(*nk));
+
+		if (!nk)
+			return -1;
+		d->k = nk;
+		d->cap = cap;
+	}
+	d->k[d->n++] = *k;
+	return 0;
+}
+
+long pc_flows_end_rules(const struct pc_maps *m, const bool keep[PC_MAX_RULES])
+{
+	struct doomed d = { .keep = keep };
+	long ended = 0;
+	int err = pc_flows_each(m, note_doomed, &d);
+
+	/* what was collected goes even when the walk stopped early */
+	for (size_t i = 0; i < d.n; i++)
+		if (!pc_flows_delete(m, &d.k[i]))
+			ended++;
+	free(d.k);
+	if (err) {
+		errno = ENOMEM;
+		return -1;
+	}
+	return ended;
 }

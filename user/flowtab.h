@@ -7,6 +7,7 @@
 #ifndef PC_FLOWTAB_H
 #define PC_FLOWTAB_H
 
+#include <stdbool.h>
 #include "portcullis.h"
 #include "pins.h"
 
@@ -29,5 +30,18 @@ int pc_flows_delete(const struct pc_maps *m, const struct pc_flow_key *k);
 typedef int (*pc_flow_fn)(const struct pc_flow_key *k,
 			  const struct pc_flow_val *v, void *arg);
 int pc_flows_each(const struct pc_maps *m, pc_flow_fn fn, void *arg);
+
+/*
+ * Which rule ids the flows carry (used[id] true), expired entries
+ * included: a rule id a flow carries is not given to another rule name.
+ * Returns 0, or -1 with errno.
+ */
+int pc_flows_rule_ids(const struct pc_maps *m, bool used[PC_MAX_RULES]);
+/*
+ * End (delete) every flow admitted by a rule not in keep[]. Flows no rule
+ * admitted (rule 0: audit mode's) are the kernel's to judge. Returns how
+ * many were ended, or -1 with errno (some may have been).
+ */
+long pc_flows_end_rules(const struct pc_maps *m, const bool keep[PC_MAX_RULES]);
 
 #endif /* PC_FLOWTAB_H */

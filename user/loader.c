@@ -347,7 +347,7 @@ int pc_up(const struct pc_up_opts *o)
 	}
 	if (pc_maps_from_obj(skel->obj, &m))
 		goto cleanup;
-	if (pc_policy_apply(&m, &pol))
+	if (pc_policy_apply(&m, &pol, NULL))
 		goto cleanup;
 	if (pc_names_apply(&m, &pol) || pc_tail_install(skel)) {
 		pc_err("run with -v",

@@ -21,6 +21,7 @@ static int reload_locked(const struct pc_reload_opts *o)
 	char dir[PC_DIR_MAX];
 	struct pc_confirm_fds cf = { -1, -1, -1 };
 	unsigned int up_left;
+	long ended = 0;
 	bool up_pending;
 	int taken;
 	struct pc_active act;
@@ -70,7 +71,7 @@ static int reload_locked(const struct pc_reload_opts *o)
 		       "arming the rollback timer failed: %s", strerror(errno));
 		goto out;
 	}
-	if (pc_policy_apply(&m, &pol)) {
+	if (pc_policy_apply(&m, &pol, &ended)) {
 		if (o->confirm_secs)
 			pc_confirm_take(&cf, true);
 		/* the running policy is unchanged: so is the up's fallback */
@@ -103,6 +104,8 @@ static int reload_locked(const struct pc_reload_opts *o)
 				    "rolls back",
 		       o->confirm_secs, o->ifname, o->netns ? " --netns " : "",
 		       o->netns ? o->netns : "");
+	if (ended)
+		printf("; %ld flows of rules it no longer has ended", ended);
 	putchar('\n');
 	ret = PC_EXIT_OK;
 out:

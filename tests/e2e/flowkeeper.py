@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """Keep one TCP and one UDP flow to an echo server busy for SECONDS:
 a message every 50 ms on each, and report how many round trips failed and
-the longest gap. Usage: flowkeeper.py HOST PORT SECONDS"""
+the longest gap. Usage: flowkeeper.py HOST PORT SECONDS [tcp]
+(with tcp: the TCP flow only)"""
 import signal
 import socket
 import sys
@@ -9,10 +10,13 @@ import time
 
 host, port, seconds = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
 tcp = socket.create_connection((host, port), timeout=2)
-udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-udp.connect((host, port))
 tcp.settimeout(1)
-udp.settimeout(1)
+socks = [("tcp", tcp)]
+if sys.argv[4:] != ["tcp"]:
+    udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    udp.connect((host, port))
+    udp.settimeout(1)
+    socks.append(("udp", udp))
 end = time.monotonic() + seconds
 
 
@@ -22,13 +26,13 @@ def stop(signum, frame):
 
 
 signal.signal(signal.SIGTERM, stop)
-stats = {"tcp": [0, 0, 0.0], "udp": [0, 0, 0.0]}  # ok, failed, longest gap
-last = {"tcp": time.monotonic(), "udp": time.monotonic()}
+stats = {name: [0, 0, 0.0] for name, _ in socks}  # ok, failed, longest gap
+last = {name: time.monotonic() for name, _ in socks}
 i = 0
 while time.monotonic() < end:
     i += 1
     msg = b"m%08d\n" % i
-    for name, sock in (("tcp", tcp), ("udp", udp)):
+    for name, sock in socks:
         try:
             sock.send(msg)
             got = b""

@@ -162,6 +162,24 @@ check "audit: stats marks the rule" sh -c "'$PC' stats --netns '$SRV' | grep -q 
 reload --policy "$P/reload-a.yaml" >/dev/null
 check_not "audit off again: the same connection drops" tcp_echo srv "[$OTHER6]" 443
 
+# --- A rule that goes takes its live flows with it; so does audit mode.
+# A TCP connection busy every 50 ms: it works before the reload and its
+# round trips fail after it.
+keep_across() { # POLICY-BEFORE OUTFILE: keep OTHER4:443 busy, reload to A
+	reload --policy "$P/$1" >/dev/null
+	in_ns srv "$PY" "$PC_ROOT/tests/e2e/flowkeeper.py" $OTHER4 443 3 tcp >"$2" 2>&1 &
+	local k=$!
+	sleep 1
+	reload --policy "$P/reload-a.yaml" >"$2.reload"
+	wait $k
+	cat "$2"
+}
+keep_across reload-b.yaml "$PC_TMP/gone"
+check "a live flow of 'probe' passes, then stops when A drops the rule" grep -q '^tcp ok=[1-9][0-9]* failed=[1-9]' "$PC_TMP/gone"
+check "the reload says it ended that flow" grep -q "1 flows of rules it no longer has ended" "$PC_TMP/gone.reload"
+keep_across reload-audit.yaml "$PC_TMP/audited"
+check "a live flow audit mode let out stops when A enforces again" grep -q '^tcp ok=[1-9][0-9]* failed=[1-9]' "$PC_TMP/audited"
+
 # --- SSH rate limit: the 11th new connection from one source in a minute.
 reload --policy "$P/reload-ratelimit.yaml" >/dev/null
 ip -n "$(ns out)" addr add 192.0.2.253/24 dev o0

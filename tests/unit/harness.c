@@ -80,7 +80,7 @@ int h_setup(struct harness *h, const char *policy_yaml, uint32_t flow_max)
 	h->xdp_fd = bpf_program__fd(h->skel->progs.pc_ingress);
 	h->tc_fd = bpf_program__fd(h->skel->progs.pc_egress);
 	h->tc_in_fd = bpf_program__fd(h->skel->progs.pc_ingress_tc);
-	if (pc_policy_apply(&h->m, &pol) || pc_gc_arm(h->skel) ||
+	if (pc_policy_apply(&h->m, &pol, NULL) || pc_gc_arm(h->skel) ||
 	    pc_names_apply(&h->m, &pol) || pc_tail_install(h->skel))
 		goto fail;
 	h->trace = pc_trace_load(skel_map_fd, h->skel);

@@ -98,5 +98,6 @@ void test_dns(struct harness *h);
 void test_mangle(struct harness *h);
 void test_verifier(struct harness *h);
 void test_confirm(struct harness *h);
+void test_policy_change(struct harness *h);
 
 #endif /* PC_TEST_HARNESS_H */

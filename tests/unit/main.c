@@ -35,6 +35,7 @@ static const struct {
 	{ "policy", test_policy_file, false },
 	{ "verifier", test_verifier, false },
 	{ "confirm", test_confirm, false },
+	{ "policy-change", test_policy_change, false },
 };
 
 /*

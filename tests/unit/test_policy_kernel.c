@@ -2,7 +2,7 @@
 /*
  * Policy features as the kernel enforces them: ssh.from, the SSH rate
  * limit, audit mode, ICMP echo in, DHCP client, and an atomic swap that
- * keeps counters and flows.
+ * keeps counters and flows (but ends the flows audit mode let out).
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -72,6 +72,40 @@ static void ssh_limits(struct harness *h)
 	       PC_R_IN_SSH_RATELIMIT, NULL);
 }
 
+/* The flow audit mode lets out in toggles() (server 40000 -> OUT4:8443):
+ * its ACK out, a segment in, an ICMP error that quotes the ACK. */
+static const struct pkt_spec audited_ack = { .family = AF_INET,
+					     .src = SRV4,
+					     .dst = OUT4,
+					     .proto = IPPROTO_TCP,
+					     .sport = 40000,
+					     .dport = 8443,
+					     .tcp_flags = 0x10 };
+
+static struct pkt_spec audited_in(uint8_t flags)
+{
+	struct pkt_spec s = audited_ack;
+
+	s.src = OUT4;
+	s.dst = SRV4;
+	s.sport = 8443;
+	s.dport = 40000;
+	s.tcp_flags = flags;
+	s.ack = 1001;
+	return s;
+}
+
+static struct pkt_spec audited_unreachable(void)
+{
+	struct pkt_spec s = { .family = AF_INET,
+			      .src = OUT4,
+			      .dst = SRV4,
+			      .proto = IPPROTO_ICMP,
+			      .icmp_type = 3,
+			      .inner = &audited_ack };
+	return s;
+}
+
 static void toggles(struct harness *h)
 {
 	struct pkt_spec s = { .family = AF_INET,
@@ -107,15 +141,16 @@ static void toggles(struct harness *h)
 			       .dport = 68 };
 	expect(h, "dhcp_client: offer comes in", false, &s, true, PC_R_IN_DHCP,
 	       NULL);
-	s = (struct pkt_spec){ .family = AF_INET,
-			       .src = SRV4,
-			       .dst = OUT4,
-			       .proto = IPPROTO_TCP,
-			       .sport = 40000,
-			       .dport = 8443,
-			       .tcp_flags = 0x02 };
+	s = audited_ack;
+	s.tcp_flags = 0x02;
 	expect(h, "audit: a default-drop egress packet passes and counts", true,
 	       &s, true, PC_R_OUT_DEFAULT_DROP, NULL);
+	s = audited_in(0x12);
+	expect(h, "audit: its SYN-ACK comes in (the audited flow)", false, &s,
+	       true, PC_R_IN_ESTABLISHED, NULL);
+	s = audited_unreachable();
+	expect(h, "audit: an ICMP error about it is related", false, &s, true,
+	       PC_R_IN_ICMP_RELATED, NULL);
 	s = (struct pkt_spec){ .family = AF_INET,
 			       .src = OUT4,
 			       .dst = SRV4,
@@ -155,7 +190,7 @@ static void swap(struct harness *h)
 	       PC_R_OUT_NEW_FLOW, "web");
 	before = h_row_packets(h, PC_RULE_BASE + web);
 	if (pc_policy_parse(second, strlen(second), &d, &pol) ||
-	    pc_policy_apply(&h->m, &pol)) {
+	    pc_policy_apply(&h->m, &pol, NULL)) {
 		check(h, "swap applied", false, "apply failed");
 		return;
 	}
@@ -175,6 +210,16 @@ static void swap(struct harness *h)
 	s = syn22("198.51.100.7", AF_INET, 40000);
 	expect(h, "after swap: ssh.from is gone with the old policy", false, &s,
 	       true, PC_R_IN_SSH_NEW, NULL);
+	/* The new policy enforces out_default_drop: the flow audit mode let
+	 * out ends with it, both ways. */
+	expect(h, "after swap: the audited flow's packets out drop", true,
+	       &audited_ack, false, PC_R_OUT_DEFAULT_DROP, NULL);
+	s = audited_in(0x10);
+	expect(h, "after swap: the audited flow's packets in drop", false, &s,
+	       false, PC_R_IN_NO_FLOW, NULL);
+	s = audited_unreachable();
+	expect(h, "after swap: an ICMP error about it is unrelated", false, &s,
+	       false, PC_R_IN_ICMP_UNRELATED, NULL);
 	check(h, "after swap: 'extra' has a counter row",
 	      h_rule_id(h, "extra") > 0, "missing");
 }
@@ -356,7 +401,7 @@ static void apply_yaml(struct harness *h, const char *yaml)
 
 	check(h, "policy applied",
 	      !pc_policy_parse(yaml, strlen(yaml), &d, &pol) &&
-		      !pc_policy_apply(&h->m, &pol),
+		      !pc_policy_apply(&h->m, &pol, NULL),
 	      "apply failed");
 	pc_policy_free(&pol);
 }

@@ -1,0 +1,150 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * What a policy change does to the flows: a rule the new policy does not
+ * have takes its flows with it, and its id goes to no new rule while a
+ * flow still carries it (the flow's packets count in its rule's row).
+ */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+#include "apply.h"
+#include "common.h"
+#include "flowtab.h"
+#include "harness.h"
+#include "policy.h"
+#include "portcullis.h"
+
+#define GONE4 "192.0.2.77"
+
+static const char first[] =
+	"version: 1\n"
+	"egress:\n"
+	"  - {name: keep, to: [198.51.100.0/24], proto: tcp, ports: [443]}\n"
+	"  - {name: gone, to: [" GONE4 "], proto: udp}\n";
+static const char second[] =
+	"version: 1\n"
+	"egress:\n"
+	"  - {name: keep, to: [198.51.100.0/24], proto: tcp, ports: [443]}\n";
+static const char third[] =
+	"version: 1\n"
+	"egress:\n"
+	"  - {name: keep, to: [198.51.100.0/24], proto: tcp, ports: [443]}\n"
+	"  - {name: newcomer, to: [192.0.2.88], proto: udp}\n";
+
+/* Apply yaml; returns how many flows it ended, or -1. */
+static long apply(struct harness *h, const char *what, const char *yaml)
+{
+	struct pc_diag d = { .file = what, .out = stderr };
+	struct pc_policy pol;
+	long ended = -1;
+	int err;
+
+	if (pc_policy_parse(yaml, strlen(yaml), &d, &pol)) {
+		check(h, what, false, "the policy does not parse");
+		return -1;
+	}
+	err = pc_policy_apply(&h->m, &pol, &ended);
+	pc_policy_free(&pol);
+	check(h, what, !err, "apply failed");
+	return err ? -1 : ended;
+}
+
+static struct pkt_spec udp(bool egress, const char *remote, uint16_t lport)
+{
+	struct pkt_spec s = { .family = AF_INET,
+			      .proto = IPPROTO_UDP,
+			      .src = egress ? SRV4 : remote,
+			      .dst = egress ? remote : SRV4,
+			      .sport = egress ? lport : 5000,
+			      .dport = egress ? 5000 : lport };
+	return s;
+}
+
+static struct pkt_spec tcp443(uint8_t flags)
+{
+	struct pkt_spec s = { .family = AF_INET,
+			      .proto = IPPROTO_TCP,
+			      .src = SRV4,
+			      .dst = "198.51.100.5",
+			      .sport = 46000,
+			      .dport = 443,
+			      .tcp_flags = flags };
+	return s;
+}
+
+/*
+ * A flow of rule id, put straight into the table: what a packet judged by
+ * the old policy just before the switch can still create after the walk
+ * that ends the flows of removed rules.
+ */
+static int put_flow(struct harness *h, const char *remote, uint16_t lport,
+		    __u32 id)
+{
+	__u64 now = pc_clock_now_ns();
+	struct pc_flow_key k = { .family = AF_INET, .proto = IPPROTO_UDP };
+	struct pc_flow_val v = { .created_ns = now,
+				 .seen_ns = now,
+				 .expires_ns = now + 100 * 1000000000ULL,
+				 .rule_id = id,
+				 .state = PC_FS_ESTABLISHED };
+
+	k.lport = htons(lport);
+	k.rport = htons(5000);
+	inet_pton(AF_INET, SRV4, k.laddr);
+	inet_pton(AF_INET, remote, k.raddr);
+	return pc_flows_put(&h->m, &k, &v, BPF_ANY);
+}
+
+static void removal(struct harness *h)
+{
+	struct pkt_spec s;
+	int gone = h_rule_id(h, "gone"), keep = h_rule_id(h, "keep");
+	long n;
+
+	s = tcp443(0x02);
+	expect(h, "SYN to keep:443 creates a flow", true, &s, true,
+	       PC_R_OUT_NEW_FLOW, "keep");
+	s = udp(true, GONE4, 41000);
+	expect(h, "UDP to gone creates a flow", true, &s, true,
+	       PC_R_OUT_NEW_FLOW, "gone");
+	s = udp(false, GONE4, 41000);
+	expect(h, "its reply comes in", false, &s, true, PC_R_IN_ESTABLISHED,
+	       NULL);
+
+	n = apply(h, "a policy without 'gone' applies", second);
+	check(h, "it ends the one flow of 'gone'", n == 1, "ended %ld", n);
+	s = udp(true, GONE4, 41000);
+	expect(h, "the flow of 'gone' is over: out drops", true, &s, false,
+	       PC_R_OUT_DEFAULT_DROP, NULL);
+	s = udp(false, GONE4, 41000);
+	expect(h, "the flow of 'gone' is over: in drops", false, &s, false,
+	       PC_R_IN_DEFAULT_DROP, NULL);
+	s = tcp443(0x10);
+	expect(h, "the flow of 'keep' stays, counted to 'keep'", true, &s, true,
+	       PC_R_OUT_ESTABLISHED, "keep");
+
+	/* A late flow of 'gone': the next policy's new rule must not take
+	 * its id (its packets would count as that rule's), and it ends too. */
+	check(h, "a late flow of 'gone' is put",
+	      gone > 0 && !put_flow(h, GONE4, 41001, gone), "put failed");
+	n = apply(h, "a policy with a new rule applies", third);
+	check(h, "the late flow of 'gone' ends with it", n == 1, "ended %ld",
+	      n);
+	check(h, "'newcomer' takes an id no flow carries",
+	      h_rule_id(h, "newcomer") > 0 && h_rule_id(h, "newcomer") != gone,
+	      "newcomer %d, gone %d", h_rule_id(h, "newcomer"), gone);
+	check(h, "'keep' keeps its id", h_rule_id(h, "keep") == keep,
+	      "id %d -> %d", keep, h_rule_id(h, "keep"));
+	s = udp(true, GONE4, 41001);
+	expect(h, "the late flow is over: out drops", true, &s, false,
+	       PC_R_OUT_DEFAULT_DROP, NULL);
+	s = udp(true, "192.0.2.88", 41002);
+	expect(h, "UDP to newcomer creates a flow", true, &s, true,
+	       PC_R_OUT_NEW_FLOW, "newcomer");
+}
+
+void test_policy_change(struct harness *h)
+{
+	h_group(h, "policy-change", first, 0, removal);
+}

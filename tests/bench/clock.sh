@@ -13,10 +13,11 @@ expect_eq "clock: pc-bench of one path exits 0" "$?" 0
 line=$(grep '^timing: ' "$PC_TMP/table")
 read -r over calls < <(echo "$line" | awk '{ print $2, $4 }')
 check "clock: the run reports its timed calls" test "${calls:-0}" -ge 40
-# A few calls may be preempted; 5 of the 8 calls of a round are XDP (4
-# references and the ARP path), so a failed hold puts most of them over.
-check "clock: at most a quarter of the calls ran over the kernel's clock" \
-	test "${over:-99}" -le $((${calls:-0} / 4))
+# A few calls may be preempted (a busy host: up to 11 of 40 seen while
+# another build ran); 5 of the 8 calls of a round are XDP (4 references
+# and the ARP path), so a failed hold puts at least 5 in 8 of them over.
+check "clock: at most 2 in 5 of the calls ran over the kernel's clock" \
+	test "${over:-99}" -le $((${calls:-0} * 2 / 5))
 row() { grep "^\"$1\"," "$CSV" | cut -d, -f2; }
 drop=$(row "ref: empty XDP_DROP")
 arp=$(row "in: ARP")

@@ -1,12 +1,15 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
-/* A full flow table refuses new flows and keeps the live ones; ICMP echo. */
+/* A full flow table refuses new flows and keeps the live ones; ICMP echo;
+ * user space's walks of the tables. */
 #include <netinet/in.h>
 #include <arpa/inet.h>
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include "common.h"
+#include "flowtab.h"
 #include "harness.h"
 #include "portcullis.h"
 
@@ -267,7 +270,97 @@ static void flow_cases(struct harness *lab)
 	full(lab);
 }
 
+/* Flows the walk test puts: more than a few batches of each family. */
+#define WALK4 10000
+#define WALK6 5000
+
+struct walk {
+	unsigned char seen[2][65536]; /* by family (v4, v6) and local port */
+	int n[2], dup;
+};
+
+static int walk_note(const struct pc_flow_key *k, const struct pc_flow_val *v,
+		     void *arg)
+{
+	struct walk *w = arg;
+	int f = k->family == AF_INET6;
+
+	(void)v;
+	w->n[f]++;
+	if (w->seen[f][ntohs(k->lport)]++)
+		w->dup++;
+	return 0;
+}
+
+/* Put n flows of family af, local ports 1..n, rule 1 for odd ports and
+ * rule 2 for even ones. Returns how many went in. */
+static int walk_fill(struct harness *h, int af, int n)
+{
+	__u64 now = pc_clock_now_ns();
+	struct pc_flow_val v = { .created_ns = now,
+				 .seen_ns = now,
+				 .expires_ns = now + 60 * 1000000000ULL,
+				 .state = PC_FS_ESTABLISHED };
+	struct pc_flow_key k = { .family = af, .proto = IPPROTO_UDP };
+	int put = 0;
+
+	k.rport = htons(1000);
+	inet_pton(af, af == AF_INET ? SRV4 : SRV6, k.laddr);
+	inet_pton(af, af == AF_INET ? OUT4 : OUT6, k.raddr);
+	for (int i = 1; i <= n; i++) {
+		k.lport = htons(i);
+		v.rule_id = 2 - i % 2;
+		put += !pc_flows_put(&h->m, &k, &v, BPF_NOEXIST);
+	}
+	return put;
+}
+
+/*
+ * The walks of user space (flows, status, reload) read a table in batches:
+ * every entry once over many batches, both families, and a reload's end of
+ * a rule's flows (collected during the walk, deleted after) takes exactly
+ * those.
+ */
+static void walk(struct harness *h)
+{
+	static struct walk w;
+	bool keep[PC_MAX_RULES] = { false };
+	long ended;
+
+	check(h, "10000 IPv4 and 5000 IPv6 flows are put",
+	      walk_fill(h, AF_INET, WALK4) == WALK4 &&
+		      walk_fill(h, AF_INET6, WALK6) == WALK6,
+	      "put failed");
+	memset(&w, 0, sizeof(w));
+	check(h, "the walk returns 0", !pc_flows_each(&h->m, walk_note, &w),
+	      "error");
+	check(h, "the walk sees every flow once",
+	      w.n[0] == WALK4 && w.n[1] == WALK6 && !w.dup,
+	      "v4 %d, v6 %d, seen twice %d", w.n[0], w.n[1], w.dup);
+	check(h, "the count per family agrees",
+	      pc_flows_count_family(&h->m, AF_INET) == WALK4 &&
+		      pc_flows_count_family(&h->m, AF_INET6) == WALK6,
+	      "v4 %llu, v6 %llu",
+	      (unsigned long long)pc_flows_count_family(&h->m, AF_INET),
+	      (unsigned long long)pc_flows_count_family(&h->m, AF_INET6));
+	keep[1] = true;
+	ended = pc_flows_end_rules(&h->m, keep);
+	check(h, "ending rule 2 ends its flows (even ports), no more",
+	      ended == WALK4 / 2 + WALK6 / 2 &&
+		      pc_flows_count(&h->m) == WALK4 / 2 + WALK6 / 2,
+	      "ended %ld, left %llu", ended,
+	      (unsigned long long)pc_flows_count(&h->m));
+	memset(&w, 0, sizeof(w));
+	pc_flows_each(&h->m, walk_note, &w);
+	check(h, "the flows left are rule 1's (odd ports)",
+	      w.seen[0][1] && !w.seen[0][2] && w.seen[1][WALK6 - 1] &&
+		      !w.seen[1][WALK6],
+	      "ports 1 %d, 2 %d (v4); %d %d (v6)", w.seen[0][1], w.seen[0][2],
+	      w.seen[1][WALK6 - 1], w.seen[1][WALK6]);
+}
+
 void test_flow_table(struct harness *h)
 {
 	h_group(h, "flow-table", lab_policy, FLOWS, flow_cases);
+	h_group(h, "flow-walk", lab_policy, 16384, walk);
 }

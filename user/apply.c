@@ -397,8 +397,12 @@ int pc_policy_apply(const struct pc_maps *m, const struct pc_policy *pol,
 	if (pol->n_rules >= PC_MAX_RULES)
 		return -1;
 	if (bpf_map_lookup_elem(m->active, &zero, &act) ||
-	    pc_flows_rule_ids(m, carried))
+	    pc_flows_rule_ids(m, carried)) {
+		pc_err("the running policy is unchanged; run with -v",
+		       "reading the active slot or the flow tables failed: %s",
+		       strerror(errno));
 		return -1;
+	}
 	ia.ports = calloc(2 * PC_PORT_WORDS, sizeof(*ia.ports));
 	if (!ia.ports)
 		return -1;
@@ -408,7 +412,7 @@ int pc_policy_apply(const struct pc_maps *m, const struct pc_policy *pol,
 	/* 1. Build the new policy in the inactive slot. */
 	if (write_rules(m, pol, slot, carried)) {
 		pc_err("remove rules from the policy",
-		       "assigning rule ids failed: more than %d named rules in this and the running policy",
+		       "assigning rule ids failed: more than %d named rules in this and the running policy (with those whose flows still run)",
 		       PC_MAX_RULES - 1);
 		free(ia.ports);
 		return -1;

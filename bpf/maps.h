@@ -190,8 +190,9 @@ struct {
 } counters SEC(".maps");
 
 /*
- * rules: names and kinds of the policy rules, for people.
- * Written by: the loader. Read by: the CLI (stats). Never by a program.
+ * rules: names and kinds of the policy rules, and the slots that use each.
+ * Written by: the loader and reload. Read by: the CLI (stats), and egress
+ * (is a learned address's rule in the slot in force? pc_dyn_lookup).
  * Key: __u32 rule id. Value: struct pc_rule_meta.
  */
 struct {

@@ -113,9 +113,15 @@ static __always_inline __u32 pc_allow_lookup6(const struct pc_policy *pol,
 	return v ? v->rule_id : 0;
 }
 
-/* The rule of a learned destination of a host name (dyn_allow) for p to
- * port (0: any port), or 0. */
-static __always_inline __u32 pc_dyn_lookup(const struct pc_pkt *p, __be16 port,
+/*
+ * The rule of a learned destination of a host name (dyn_allow) for p to
+ * port (0: any port), or 0. dyn_allow has no slots: an entry counts only
+ * when its rule belongs to the slot in force (rules[id].slots), so a rule
+ * a reload took out allows nothing from the switch on, before user space
+ * has removed its addresses.
+ */
+static __always_inline __u32 pc_dyn_lookup(const struct pc_policy *pol,
+					   const struct pc_pkt *p, __be16 port,
 					   __u64 now)
 {
 	struct pc_dyn_key k = {
@@ -123,11 +129,17 @@ static __always_inline __u32 pc_dyn_lookup(const struct pc_pkt *p, __be16 port,
 		.proto = p->l4proto,
 		.port = port,
 	};
+	struct pc_rule_meta *r;
 	struct pc_dyn_val *v;
+	__u32 id;
 
 	__builtin_memcpy(k.addr, p->daddr, 16);
 	v = bpf_map_lookup_elem(&dyn_allow, &k);
-	return v && now < v->expires_ns ? v->rule_id : 0;
+	if (!v || now >= v->expires_ns)
+		return 0;
+	id = v->rule_id;
+	r = bpf_map_lookup_elem(&rules, &id);
+	return r && (r->slots >> pol->slot) & 1 ? id : 0;
 }
 
 /* Which kinds of rule of the slot may match p's destination port. */
@@ -191,9 +203,9 @@ static __always_inline __u32 pc_allow_match(const struct pc_policy *pol,
 	if (!rule && port && (named & PC_NAMED_LISTED_ANY))
 		rule = pc_allow_listed(pol, p, 0);
 	if (!rule && (named & PC_NAMED_LEARNED))
-		rule = pc_dyn_lookup(p, port, now);
+		rule = pc_dyn_lookup(pol, p, port, now);
 	if (!rule && port && (named & PC_NAMED_LEARNED_ANY))
-		rule = pc_dyn_lookup(p, 0, now);
+		rule = pc_dyn_lookup(pol, p, 0, now);
 	return rule;
 }
 

@@ -2,7 +2,8 @@
 /*
  * What a policy change does to the flows: a rule the new policy does not
  * have takes its flows with it, and its id goes to no new rule while a
- * flow still carries it (the flow's packets count in its rule's row).
+ * flow still carries it (the flow's packets count in its rule's row); the
+ * addresses learned for its host names allow nothing from the switch on.
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -144,7 +145,50 @@ static void removal(struct harness *h)
 	       PC_R_OUT_NEW_FLOW, "newcomer");
 }
 
+/* Two host-name rules on one port; the second policy keeps one of them. */
+static const char named_first[] =
+	"version: 1\n"
+	"egress:\n"
+	"  - {name: named, hosts: [x.example], to: [192.0.2.50], proto: tcp, ports: [443]}\n"
+	"  - {name: other, hosts: [y.example], to: [192.0.2.60], proto: tcp, ports: [443]}\n";
+static const char named_second[] =
+	"version: 1\n"
+	"egress:\n"
+	"  - {name: other, hosts: [y.example], to: [192.0.2.60], proto: tcp, ports: [443]}\n";
+
+static struct pkt_spec syn443(const char *dst, uint16_t sport)
+{
+	struct pkt_spec s = tcp443(0x02);
+
+	s.dst = dst;
+	s.sport = sport;
+	return s;
+}
+
+/*
+ * The addresses learned for a host name (dyn_allow) carry their rule but
+ * no slot: right after the switch, before user space removes the taken-out
+ * name's addresses (pc_names_apply, not called here), they must allow
+ * nothing, or a new flow would start under the rule just taken out.
+ */
+static void names_window(struct harness *h)
+{
+	struct pkt_spec s = syn443("192.0.2.50", 47000);
+
+	expect(h, "a SYN to named's seed address passes", true, &s, true,
+	       PC_R_OUT_NEW_FLOW, "named");
+	if (apply(h, "a policy without 'named' applies", named_second) < 0)
+		return;
+	s = syn443("192.0.2.50", 47001);
+	expect(h, "its learned address allows nothing from the switch on", true,
+	       &s, false, PC_R_OUT_DEFAULT_DROP, NULL);
+	s = syn443("192.0.2.60", 47002);
+	expect(h, "the address of the name that stays still passes", true, &s,
+	       true, PC_R_OUT_NEW_FLOW, "other");
+}
+
 void test_policy_change(struct harness *h)
 {
 	h_group(h, "policy-change", first, 0, removal);
+	h_group(h, "policy-change", named_first, 0, names_window);
 }

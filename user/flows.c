@@ -11,6 +11,7 @@
 #include "flowtab.h"
 #include "format.h"
 #include "pins.h"
+#include "policy.h"
 #include "portcullis.h"
 
 #define PC_FLOW_STATE_NAME(e, name) [e] = name,
@@ -18,11 +19,19 @@ static const char *const state_names[PC_FS_MAX] = { PC_FLOW_STATES(
 	PC_FLOW_STATE_NAME) };
 #undef PC_FLOW_STATE_NAME
 
+/* Which flows the command is about: --to PREFIX, --rule NAME. */
+struct filter {
+	struct pc_prefix to;
+	bool has_to, has_rule;
+	__u32 rule_id; /* --rule's id on the interface walked */
+};
+
 struct walk {
 	const struct pc_show_opts *o;
+	struct filter f;
 	json_t *arr;
 	int count;
-	int err;
+	int err; /* an exit code, PC_EXIT_OK while all went well */
 };
 
 /* What printing one flow needs besides the flow. */
@@ -32,6 +41,38 @@ struct flow_ctx {
 	const char *netns, *ifname;
 	__u64 now;
 };
+
+/* Is k's remote address inside prefix p? */
+static bool prefix_has(const struct pc_prefix *p, const struct pc_flow_key *k)
+{
+	const __u8 *a = (const __u8 *)k->raddr;
+	unsigned int full = p->len / 8, rest = p->len % 8;
+
+	if (k->family != p->family || memcmp(a, p->addr, full))
+		return false;
+	return !rest || !((a[full] ^ p->addr[full]) & (0xff << (8 - rest)));
+}
+
+static int flow_matches(const struct pc_flow_key *k,
+			const struct pc_flow_val *v, void *arg)
+{
+	const struct filter *f = arg;
+
+	return (!f->has_to || prefix_has(&f->to, k)) &&
+	       (!f->has_rule || v->rule_id == f->rule_id);
+}
+
+/* The id of the rule named name on the interface of m, or 0. */
+static __u32 rule_id_of(const struct pc_maps *m, const char *name)
+{
+	struct pc_rule_meta meta;
+
+	for (__u32 id = 1; id < PC_MAX_RULES; id++)
+		if (!bpf_map_lookup_elem(m->rules, &id, &meta) && meta.slots &&
+		    !strncmp(meta.name, name, PC_NAME_LEN))
+			return id;
+	return 0;
+}
 
 static int show_flow(const struct pc_flow_key *key,
 		     const struct pc_flow_val *fv, void *arg)
@@ -43,6 +84,8 @@ static int show_flow(const struct pc_flow_key *key,
 	struct pc_flow_val v = *fv;
 	double age, idle, left = 0;
 
+	if (!flow_matches(key, fv, &c->w->f))
+		return 0;
 	state = v.state < PC_FS_MAX ? state_names[v.state] : "?";
 	/* the kernel may have stamped it after we read the clock */
 	if (v.seen_ns > c->now)
@@ -83,6 +126,27 @@ static int show_flow(const struct pc_flow_key *key,
 	return 0;
 }
 
+/* flows --end: end the flows of the filter on one interface. */
+static void end_flows(struct walk *w, const struct pc_maps *m,
+		      const char *netns, const char *ifname)
+{
+	long n = pc_flows_end(m, flow_matches, &w->f);
+
+	if (n < 0) {
+		pc_err("run with -v", "ending flows on %s failed: %s", ifname,
+		       strerror(errno));
+		w->err = PC_EXIT_KERNEL;
+		return;
+	}
+	if (w->arr)
+		json_array_append_new(w->arr,
+				      json_pack("{s:s, s:s, s:I}", "netns",
+						netns, "iface", ifname, "ended",
+						(json_int_t)n));
+	else
+		printf("%s (netns %s): ended %ld flows\n", ifname, netns, n);
+}
+
 static int flows_one(const char *netns, const char *ifname, const char *dir,
 		     void *arg)
 {
@@ -95,7 +159,23 @@ static int flows_one(const char *netns, const char *ifname, const char *dir,
 			      .now = pc_clock_now_ns() };
 
 	if (pc_maps_open(dir, &m)) {
-		w->err = 1;
+		w->err = PC_EXIT_KERNEL;
+		return 0;
+	}
+	if (w->o->rule) {
+		w->f.rule_id = rule_id_of(&m, w->o->rule);
+		if (!w->f.rule_id) {
+			pc_err("'portcullis stats' lists the rules",
+			       "%s (netns %s) has no rule '%s'", ifname, netns,
+			       w->o->rule);
+			w->err = PC_EXIT_USAGE;
+			pc_maps_close(&m);
+			return 0;
+		}
+	}
+	if (w->o->end) {
+		end_flows(w, &m, netns, ifname);
+		pc_maps_close(&m);
 		return 0;
 	}
 	if (!w->arr)
@@ -109,8 +189,16 @@ static int flows_one(const char *netns, const char *ifname, const char *dir,
 
 int pc_cmd_flows(const struct pc_show_opts *o)
 {
-	struct walk w = { .o = o };
+	struct walk w = { .o = o, .f.has_rule = o->rule != NULL };
 
+	if (o->to) {
+		if (pc_prefix_parse(o->to, &w.f.to)) {
+			pc_err("for example: --to 203.0.113.9 or --to 2001:db8::/32",
+			       "--to: '%s' is not an address or prefix", o->to);
+			return PC_EXIT_USAGE;
+		}
+		w.f.has_to = true;
+	}
 	if (o->json)
 		w.arr = json_array();
 	pc_for_each_iface(o->netns, o->ifname, flows_one, &w);
@@ -119,5 +207,5 @@ int pc_cmd_flows(const struct pc_show_opts *o)
 		putchar('\n');
 		json_decref(w.arr);
 	}
-	return w.err ? PC_EXIT_KERNEL : PC_EXIT_OK;
+	return w.err;
 }

@@ -154,7 +154,8 @@ int pc_flows_rule_ids(const struct pc_maps *m, bool used[PC_MAX_RULES])
 /* The flows to end, collected during the walk (deleting during it would
  * restart the walk). */
 struct doomed {
-	const bool *keep;
+	pc_flow_fn match;
+	void *arg;
 	struct pc_flow_key *k;
 	size_t n, cap;
 };
@@ -164,7 +165,7 @@ static int note_doomed(const struct pc_flow_key *k, const struct pc_flow_val *v,
 {
 	struct doomed *d = arg;
 
-	if (!v->rule_id || (v->rule_id < PC_MAX_RULES && d->keep[v->rule_id]))
+	if (!d->match(k, v, d->arg))
 		return 0;
 	if (d->n == d->cap) {
 		size_t cap = d->cap ? d->cap * 2 : 256;
@@ -179,20 +180,34 @@ static int note_doomed(const struct pc_flow_key *k, const struct pc_flow_val *v,
 	return 0;
 }
 
-long pc_flows_end_rules(const struct pc_maps *m, const bool keep[PC_MAX_RULES])
+long pc_flows_end(const struct pc_maps *m, pc_flow_fn match, void *arg)
 {
-	struct doomed d = { .keep = keep };
+	struct doomed d = { .match = match, .arg = arg };
 	long ended = 0;
-	int err = pc_flows_each(m, note_doomed, &d);
+	int err = pc_flows_each(m, note_doomed, &d), saved = errno;
 
 	/* what was collected goes even when the walk stopped early */
 	for (size_t i = 0; i < d.n; i++)
 		if (!pc_flows_delete(m, &d.k[i]))
 			ended++;
 	free(d.k);
-	if (err) {
-		errno = ENOMEM;
-		return -1;
-	}
-	return ended;
+	if (!err)
+		return ended;
+	errno = saved; /* from the walk or realloc */
+	return -1;
+}
+
+/* A flow some rule admitted, and not one of keep[]. */
+static int rule_gone(const struct pc_flow_key *k, const struct pc_flow_val *v,
+		     void *arg)
+{
+	const bool *keep = arg;
+
+	(void)k;
+	return v->rule_id && !(v->rule_id < PC_MAX_RULES && keep[v->rule_id]);
+}
+
+long pc_flows_end_rules(const struct pc_maps *m, const bool keep[PC_MAX_RULES])
+{
+	return pc_flows_end(m, rule_gone, (void *)keep);
 }

@@ -45,8 +45,10 @@ static const char usage[] =
 	"  stats  [--iface IF] [--netns NAME] [--json] [--watch] [--sort packets|bytes|name]\n"
 	"         packets and bytes for every rule, built-in and policy, totals,\n"
 	"         rules that never matched; --watch redraws every second\n"
-	"  flows  [--iface IF] [--netns NAME] [--json]\n"
-	"         tracked flows with state, age and idle time\n"
+	"  flows  [--iface IF] [--netns NAME] [--json] [--to PREFIX] [--rule NAME]\n"
+	"         [--end]  tracked flows with state, age and idle time; --end\n"
+	"         (needs --iface) ends those flows now: their next packets are\n"
+	"         judged as new ones (what conntrack -D does for iptables)\n"
 	"  trace  --iface IF [--netns NAME] in|out [tcp|udp|icmp] from A to B\n"
 	"         [sport N] [dport N] [flags SA..]: why is it passed or dropped?\n"
 	"         (a dry run against the live maps; changes nothing)\n"
@@ -85,7 +87,8 @@ struct args {
 	bool json, xdp, generic, tc, force, follow, watch;
 	const char *sort;
 	unsigned int confirm;
-	const char *pcap, *reason, *textfile;
+	const char *pcap, *reason, *textfile, *to, *rule;
+	bool end;
 	long count;
 	int nargs;
 	char **args;
@@ -118,6 +121,9 @@ static int parse_args(int argc, char **argv, struct args *a)
 		{ "reason", required_argument, NULL, 'r' },
 		{ "count", required_argument, NULL, 'C' },
 		{ "confirm", required_argument, NULL, 'c' },
+		{ "to", required_argument, NULL, 'D' },
+		{ "rule", required_argument, NULL, 'R' },
+		{ "end", no_argument, NULL, 'E' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
@@ -172,6 +178,15 @@ static int parse_args(int argc, char **argv, struct args *a)
 		case 'C':
 			a->count = strtol(optarg, NULL, 10);
 			break;
+		case 'D':
+			a->to = optarg;
+			break;
+		case 'R':
+			a->rule = optarg;
+			break;
+		case 'E':
+			a->end = true;
+			break;
 		case 'c': {
 			char *end;
 			unsigned long v = strtoul(optarg, &end, 10);
@@ -203,9 +218,11 @@ static int need_iface(const struct args *a, const char *cmd)
 {
 	if (a->ifname)
 		return 0;
-	pc_err("for example: portcullis "
-	       "up --iface eth0",
-	       "%s needs --iface IF", cmd);
+	char hint[96];
+
+	snprintf(hint, sizeof(hint), "for example: portcullis %s --iface eth0",
+		 cmd);
+	pc_err(hint, "%s needs --iface IF", cmd);
 	return -1;
 }
 
@@ -285,9 +302,14 @@ int main(int argc, char **argv)
 			.json = a.json,
 			.watch = a.watch,
 			.sort = a.sort,
+			.to = a.to,
+			.rule = a.rule,
+			.end = a.end,
 		};
 		if (cmd[0] == 'f')
-			return pc_cmd_flows(&o);
+			return a.end && need_iface(&a, "flows --end") ?
+				       PC_EXIT_USAGE :
+				       pc_cmd_flows(&o);
 		if (cmd[0] == 'n')
 			return pc_cmd_names(&o);
 		return cmd[4] == 'u' ? pc_cmd_status(&o) : pc_cmd_stats(&o);

@@ -11,6 +11,9 @@ struct pc_show_opts {
 	bool json;
 	bool watch; /* stats: redraw every second with rates */
 	const char *sort; /* stats: packets, bytes or name */
+	const char *to; /* flows: only those to this address or prefix */
+	const char *rule; /* flows: only those of this rule */
+	bool end; /* flows: end (delete) them instead of listing them */
 };
 
 int pc_cmd_status(const struct pc_show_opts *o);

@@ -180,6 +180,33 @@ check "the reload says it ended that flow" grep -q "1 flows of rules it no longe
 keep_across reload-audit.yaml "$PC_TMP/audited"
 check "a live flow audit mode let out stops when A enforces again" grep -q '^tcp ok=[1-9][0-9]* failed=[1-9]' "$PC_TMP/audited"
 
+# --- flows --end: the rule 'edge' is narrowed to its IPv6 address; its
+# IPv4 flows stay (a rule that stays keeps its flows) until the operator
+# ends the flows to that address (what conntrack -D does for iptables).
+in_ns srv "$PY" "$PC_ROOT/tests/e2e/flowkeeper.py" $EDGE4 7844 4 >"$PC_TMP/cut" 2>&1 &
+k=$!
+sleep 0.7
+flows_to() { "$PC" flows --netns "$SRV" --iface srv0 --to "$1" --json | $PY -c 'import json,sys; print(len(json.load(sys.stdin)))'; }
+reload --policy "$P/reload-narrow.yaml" >/dev/null
+sleep 0.7
+n_before=$(flows_to $EDGE4/32)
+n_other=$(flows_to $OTHER4)
+"$PC" flows --netns "$SRV" --iface srv0 --end --to $EDGE4 >"$PC_TMP/cut.out" 2>&1
+expect_eq "flows --end exits 0" "$?" 0
+wait $k
+cat "$PC_TMP/cut" "$PC_TMP/cut.out"
+check "flows --to lists the keeper's flows to the edge ($n_before)" test "$n_before" -ge 2
+check "it says how many it ended" grep -q "srv0 (netns $SRV): ended $n_before flows" "$PC_TMP/cut.out"
+check "the TCP flow to the edge passed, then stops" grep -q '^tcp ok=[1-9][0-9]* failed=[1-9]' "$PC_TMP/cut"
+expect_eq "no flow to that address is left" "$(flows_to $EDGE4)" 0
+check_not "UDP to the edge is refused now (the rule no longer has it)" udp_echo srv $EDGE4 7844
+expect_eq "flows to another address were not touched" "$(flows_to $OTHER4)" "$n_other"
+reload --policy "$P/reload-a.yaml" >/dev/null
+"$PC" flows --netns "$SRV" --end >/dev/null 2>&1
+expect_eq "flows --end without --iface is a usage error" "$?" 2
+"$PC" flows --netns "$SRV" --iface srv0 --end --rule nosuchrule >/dev/null 2>&1
+expect_eq "flows --end --rule with an unknown rule exits 2" "$?" 2
+
 # --- SSH rate limit: the 11th new connection from one source in a minute.
 reload --policy "$P/reload-ratelimit.yaml" >/dev/null
 ip -n "$(ns out)" addr add 192.0.2.253/24 dev o0

@@ -74,6 +74,17 @@ static int read_row(int fd, __u32 row, struct pc_counter *percpu, int ncpu,
 	return 0;
 }
 
+__u32 pc_rule_id_by_name(const struct pc_maps *m, const char *name)
+{
+	struct pc_rule_meta meta;
+
+	for (__u32 id = 1; id < PC_MAX_RULES; id++)
+		if (!bpf_map_lookup_elem(m->rules, &id, &meta) && meta.slots &&
+		    !strncmp(meta.name, name, PC_NAME_LEN))
+			return id;
+	return 0;
+}
+
 int pc_stats_read(const struct pc_maps *m, struct pc_stats *st)
 {
 	int ncpu = libbpf_num_possible_cpus();

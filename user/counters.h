@@ -31,6 +31,8 @@ extern const char *const pc_reason_descs[PC_R_MAX];
 __u8 pc_reason_dir(__u32 reason);
 __u8 pc_reason_act(__u32 reason);
 
+/* The id of the rule named name in a slot (rules[id].slots), or 0. */
+__u32 pc_rule_id_by_name(const struct pc_maps *m, const char *name);
 /* Every built-in reason, then every policy rule in use. */
 int pc_stats_read(const struct pc_maps *m, struct pc_stats *st);
 const char *pc_dir_str(int dir);

@@ -7,6 +7,7 @@
 #include <jansson.h>
 #include <bpf/bpf.h>
 #include "common.h"
+#include "counters.h"
 #include "flows.h"
 #include "flowtab.h"
 #include "format.h"
@@ -60,18 +61,6 @@ static int flow_matches(const struct pc_flow_key *k,
 
 	return (!f->has_to || prefix_has(&f->to, k)) &&
 	       (!f->has_rule || v->rule_id == f->rule_id);
-}
-
-/* The id of the rule named name on the interface of m, or 0. */
-static __u32 rule_id_of(const struct pc_maps *m, const char *name)
-{
-	struct pc_rule_meta meta;
-
-	for (__u32 id = 1; id < PC_MAX_RULES; id++)
-		if (!bpf_map_lookup_elem(m->rules, &id, &meta) && meta.slots &&
-		    !strncmp(meta.name, name, PC_NAME_LEN))
-			return id;
-	return 0;
 }
 
 static int show_flow(const struct pc_flow_key *key,
@@ -163,7 +152,7 @@ static int flows_one(const char *netns, const char *ifname, const char *dir,
 		return 0;
 	}
 	if (w->o->rule) {
-		w->f.rule_id = rule_id_of(&m, w->o->rule);
+		w->f.rule_id = pc_rule_id_by_name(&m, w->o->rule);
 		if (!w->f.rule_id) {
 			pc_err("'portcullis stats' lists the rules",
 			       "%s (netns %s) has no rule '%s'", ifname, netns,

@@ -165,13 +165,9 @@ uint64_t h_row_packets(struct harness *h, uint32_t row)
 
 int h_rule_id(struct harness *h, const char *name)
 {
-	struct pc_rule_meta meta;
+	__u32 id = pc_rule_id_by_name(&h->m, name);
 
-	for (__u32 id = 1; id < PC_MAX_RULES; id++)
-		if (!bpf_map_lookup_elem(h->m.rules, &id, &meta) &&
-		    meta.slots && !strcmp(meta.name, name))
-			return id;
-	return -1;
+	return id ? (int)id : -1;
 }
 
 void check(struct harness *h, const char *name, bool ok, const char *fmt, ...)

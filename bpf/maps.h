@@ -16,7 +16,8 @@
  * IPv4 key is 16 bytes, an IPv6 key 40: the hash of every lookup reads
  * only what the family needs). Reach them through pc_flow_find/pc_flow_put.
  * Written by: tc egress (creates an entry for a new flow to an allowed
- * destination, refreshes it), XDP ingress (marks it established, refreshes).
+ * destination, refreshes it), XDP ingress (marks it established, refreshes),
+ * pc_rejudge at a reload (ends a flow or changes its rule).
  * Read by: both programs; the CLI (`flows`, `status` fill) and the GC.
  * Key: struct pc_flow4_key / pc_flow_key (server's view). Value: struct
  * pc_flow_val. A plain hash, not LRU: when full, a new flow is refused and
@@ -190,9 +191,10 @@ struct {
 } counters SEC(".maps");
 
 /*
- * rules: names and kinds of the policy rules, and the slots that use each.
- * Written by: the loader and reload. Read by: the CLI (stats), and egress
- * (is a learned address's rule in the slot in force? pc_dyn_lookup).
+ * rules: names and kinds of the policy rules, the slots that use each and
+ * a fingerprint of each slot's definition. Written by: the loader and
+ * reload. Read by: the CLI (stats), reload (which rules changed), and
+ * egress (is a learned address's rule in the slot in force? pc_dyn_lookup).
  * Key: __u32 rule id. Value: struct pc_rule_meta.
  */
 struct {

@@ -8,6 +8,11 @@
  * verdict by reason. docs/design.md explains the order of the checks.
  */
 #include "vmlinux.h"
+
+/* tc actions (linux/pkt_cls.h; vmlinux.h has no macros) */
+#define TC_ACT_OK 0
+#define TC_ACT_SHOT 2
+
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
 #include "portcullis.h"
@@ -20,12 +25,11 @@
 #include "ssh.h"
 #include "gc.h"
 #include "confirm.h"
+#include "rejudge.h"
 #include "counters.h"
 #include "log.h"
 #include "dns.h"
 
-#define TC_ACT_OK 0
-#define TC_ACT_SHOT 2
 /* Bytes of headers made linear when a packet's headers are paged. */
 #define PC_PULL_LEN 128
 

@@ -17,7 +17,7 @@
 #include <linux/bpf.h> /* struct bpf_timer */
 #endif
 
-#define PC_ABI_VERSION 3
+#define PC_ABI_VERSION 4
 
 /* Limits. */
 #define PC_MAX_VLAN_DEPTH 2 /* 802.1Q + one 802.1ad (QinQ) tag */

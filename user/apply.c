@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <time.h>
@@ -271,6 +272,66 @@ static int zero_counter(int fd, __u32 row)
 	return err;
 }
 
+/* FNV-1a (64 bits) of len bytes, continuing from h: a fingerprint. */
+static __u64 fnv(__u64 h, const void *buf, size_t len)
+{
+	const unsigned char *b = buf;
+
+	for (size_t i = 0; i < len; i++) {
+		h ^= b[i];
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
+static __u64 fnv_prefixes(__u64 h, const struct pc_prefix *p, size_t n)
+{
+	h = fnv(h, &n, sizeof(n));
+	for (size_t i = 0; i < n; i++) {
+		h = fnv(h, &p[i].family, sizeof(p[i].family));
+		h = fnv(h, p[i].addr, sizeof(p[i].addr));
+		h = fnv(h, &p[i].len, sizeof(p[i].len));
+	}
+	return h;
+}
+
+/* Names compare without case (as name ids do), each with its kind. */
+static __u64 fnv_names(__u64 h, char **names, size_t n, char kind)
+{
+	h = fnv(h, &n, sizeof(n));
+	for (size_t i = 0; i < n; i++) {
+		h = fnv(h, &kind, 1);
+		for (const char *c = names[i]; *c; c++) {
+			char l = tolower((unsigned char)*c);
+
+			h = fnv(h, &l, 1);
+		}
+	}
+	return h;
+}
+
+/*
+ * A fingerprint of what a rule allows: protocols, ports, addresses (the
+ * resolvers' as they are now, for `to: resolvers`) and host names. Rules
+ * of one name with the same fingerprint allow the same destinations.
+ */
+static __u64 rule_digest(const struct pc_policy *pol, const struct pc_rule *r)
+{
+	__u64 h = 0xcbf29ce484222325ULL;
+
+	h = fnv(h, &r->protos, sizeof(r->protos));
+	h = fnv(h, &r->n_ports, sizeof(r->n_ports));
+	for (size_t i = 0; i < r->n_ports; i++) {
+		h = fnv(h, &r->ports[i].lo, sizeof(r->ports[i].lo));
+		h = fnv(h, &r->ports[i].hi, sizeof(r->ports[i].hi));
+	}
+	h = fnv_prefixes(h, r->to, r->n_to);
+	if (r->to_resolvers)
+		h = fnv_prefixes(h, pol->resolvers, pol->n_resolvers);
+	h = fnv_names(h, r->hosts, r->n_hosts, 'h');
+	return fnv_names(h, r->srv, r->n_srv, 's');
+}
+
 /*
  * Rule ids and names. Each rule's metadata says which slots use it, so the
  * policy in force (and after a rollback, the one before) always has its
@@ -287,6 +348,7 @@ static int write_rules(const struct pc_maps *m, const struct pc_policy *pol,
 	bool mine[PC_MAX_RULES] = { false };
 	__u8 bit = 1 << slot, others = 3 & ~bit;
 	__u32 next = 1;
+	__u64 digest;
 
 	for (__u32 id = 1; id < PC_MAX_RULES; id++)
 		if (bpf_map_lookup_elem(m->rules, &id, &meta[id]))
@@ -295,6 +357,7 @@ static int write_rules(const struct pc_maps *m, const struct pc_policy *pol,
 		__u32 id = 0;
 
 		pol->rules[i].id = 0;
+		pol->rules[i].changed = false;
 		if (!pol->rules[i].enabled)
 			continue; /* off: no entries, no counter row */
 		for (__u32 k = 1; k < PC_MAX_RULES && !id; k++)
@@ -320,6 +383,11 @@ static int write_rules(const struct pc_maps *m, const struct pc_policy *pol,
 			return -1;
 		mine[id] = true;
 		pol->rules[i].id = id;
+		/* what the running policy's rule of this name allowed */
+		digest = rule_digest(pol, &pol->rules[i]);
+		pol->rules[i].changed = (meta[id].slots & others) &&
+					meta[id].digest[!slot] != digest;
+		meta[id].digest[slot] = digest;
 	}
 	for (__u32 id = 1; id < PC_MAX_RULES; id++) {
 		__u8 slots = mine[id] ? meta[id].slots | bit :
@@ -375,6 +443,23 @@ static long end_gone_flows(const struct pc_maps *m, const struct pc_policy *pol)
 		if (pol->rules[i].id && pol->rules[i].id < PC_MAX_RULES)
 			keep[pol->rules[i].id] = true;
 	return pc_flows_end_rules(m, keep);
+}
+
+size_t pc_policy_changed(const struct pc_policy *pol,
+			 bool changed[PC_MAX_RULES])
+{
+	size_t n = 0;
+
+	memset(changed, 0, PC_MAX_RULES * sizeof(*changed));
+	for (size_t i = 0; i < pol->n_rules; i++) {
+		__u32 id = pol->rules[i].id;
+
+		if (pol->rules[i].changed && id && id < PC_MAX_RULES) {
+			changed[id] = true;
+			n++;
+		}
+	}
+	return n;
 }
 
 int pc_policy_apply(const struct pc_maps *m, const struct pc_policy *pol,

@@ -21,6 +21,12 @@
 int pc_policy_apply(const struct pc_maps *m, const struct pc_policy *pol,
 		    long *ended);
 /*
+ * The rules the applied pol changed (pc_rule.changed) as changed[id], for
+ * pc_flows_rejudge. Returns how many.
+ */
+size_t pc_policy_changed(const struct pc_policy *pol,
+			 bool changed[PC_MAX_RULES]);
+/*
  * Record the policy now in force in the info map: the previous one moves to
  * prev_policy_*. path NULL means the built-in default.
  */

@@ -211,3 +211,32 @@ long pc_flows_end_rules(const struct pc_maps *m, const bool keep[PC_MAX_RULES])
 {
 	return pc_flows_end(m, rule_gone, (void *)keep);
 }
+
+int pc_flows_rejudge(int prog_fd, const bool changed[PC_MAX_RULES], long *ended,
+		     long *moved)
+{
+	struct pc_rejudge_msg msg = {};
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = &msg,
+		    .data_size_in = sizeof(msg), .data_out = &msg,
+		    .data_size_out = sizeof(msg), .repeat = 1);
+	bool any = false;
+
+	*ended = *moved = 0;
+	for (__u32 id = 1; id < PC_MAX_RULES; id++) {
+		if (!changed[id])
+			continue;
+		msg.changed[id / 64] |= 1ULL << (id % 64);
+		any = true;
+	}
+	if (!any)
+		return 0; /* no rule changed: no walk */
+	if (bpf_prog_test_run_opts(prog_fd, &opts))
+		return -1;
+	if (opts.retval != 0 /* TC_ACT_OK */) {
+		errno = ENOENT; /* no policy in force */
+		return -1;
+	}
+	*ended = msg.ended;
+	*moved = msg.moved;
+	return 0;
+}

@@ -48,5 +48,13 @@ long pc_flows_end(const struct pc_maps *m, pc_flow_fn match, void *arg);
  * many were ended, or -1 with errno (some may have been).
  */
 long pc_flows_end_rules(const struct pc_maps *m, const bool keep[PC_MAX_RULES]);
+/*
+ * Judge the flows of the rules in changed[] again against the policy in
+ * force, in the kernel (prog_fd: pc_rejudge, bpf/rejudge.h): a flow no
+ * rule allows any more ends (*ended), one another rule allows is counted
+ * to it from now on (*moved). Returns 0, or -1 with errno.
+ */
+int pc_flows_rejudge(int prog_fd, const bool changed[PC_MAX_RULES], long *ended,
+		     long *moved);
 
 #endif /* PC_FLOWTAB_H */

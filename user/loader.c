@@ -241,6 +241,10 @@ static int pin_all(struct portcullis *skel, const char *dir, int xdp_link_fd)
 	snprintf(path, sizeof(path), "%s/prog_confirm_keep", dir);
 	if (bpf_program__pin(skel->progs.pc_confirm_keep, path))
 		return -1;
+	/* run by `reload` on the flows of the rules it changed */
+	snprintf(path, sizeof(path), "%s/prog_rejudge", dir);
+	if (bpf_program__pin(skel->progs.pc_rejudge, path))
+		return -1;
 	if (xdp_link_fd < 0)
 		return 0;
 	snprintf(path, sizeof(path), "%s/xdp_link", dir);

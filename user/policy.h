@@ -41,6 +41,9 @@ struct pc_rule {
 	size_t n_srv;
 	int line, column;
 	__u32 id; /* rule id (counter row), set when the policy is applied */
+	/* set when applied: the running policy has a rule of this name that
+	 * allows something else (its flows are judged again) */
+	bool changed;
 };
 
 struct pc_policy {

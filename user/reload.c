@@ -2,17 +2,43 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
+#include <limits.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "apply.h"
 #include "common.h"
 #include "confirm.h"
+#include "flowtab.h"
 #include "lock.h"
 #include "lockout.h"
 #include "netns.h"
 #include "pins.h"
 #include "names.h"
 #include "reload.h"
+
+/*
+ * After the switch and the host names' update: the flows of the rules
+ * this reload changed are judged again (bpf/rejudge.h).
+ */
+static void rejudge(const char *dir, const struct pc_policy *pol, long *ended,
+		    long *moved)
+{
+	bool changed[PC_MAX_RULES];
+	char path[PATH_MAX];
+	int fd;
+
+	*ended = *moved = 0;
+	if (!pc_policy_changed(pol, changed))
+		return;
+	snprintf(path, sizeof(path), "%s/prog_rejudge", dir);
+	fd = bpf_obj_get(path);
+	if (fd < 0 || pc_flows_rejudge(fd, changed, ended, moved))
+		pc_warn("judging the flows of the changed rules again failed: %s; they run until idle",
+			strerror(errno));
+	if (fd >= 0)
+		close(fd);
+}
 
 static int reload_locked(const struct pc_reload_opts *o)
 {
@@ -21,7 +47,7 @@ static int reload_locked(const struct pc_reload_opts *o)
 	char dir[PC_DIR_MAX];
 	struct pc_confirm_fds cf = { -1, -1, -1 };
 	unsigned int up_left;
-	long ended = 0;
+	long ended = 0, refused = 0, moved = 0;
 	bool up_pending;
 	int taken;
 	struct pc_active act;
@@ -91,6 +117,7 @@ static int reload_locked(const struct pc_reload_opts *o)
 	}
 	if (pc_names_apply(&m, &pol))
 		pc_warn("updating the host names failed: %s", strerror(errno));
+	rejudge(dir, &pol, &refused, &moved);
 	if (pc_info_record_policy(&m, o->policy, digest, pol.n_rules))
 		pc_warn("recording the policy name for status failed");
 	printf("%s%s%s: reloaded, policy %s (sha256 %.12s), %zu rules",
@@ -106,6 +133,12 @@ static int reload_locked(const struct pc_reload_opts *o)
 		       o->netns ? o->netns : "");
 	if (ended)
 		printf("; %ld flows of rules it no longer has ended", ended);
+	if (refused)
+		printf("; %ld flows its changed rules no longer allow ended",
+		       refused);
+	if (moved)
+		printf("; %ld flows now counted to another rule that allows them",
+		       moved);
 	putchar('\n');
 	ret = PC_EXIT_OK;
 out:

@@ -43,10 +43,11 @@ struct portcullis *pc_trace_load(pc_map_fd_fn fd_of, void *arg)
 		}
 		close(fd); /* reuse_fd took its own copy */
 	}
-	/* Only the two verdict programs: no timers in the dry run. */
+	/* No timers and no re-judging in the dry run. */
 	bpf_program__set_autoload(t->progs.pc_gc_arm, false);
 	bpf_program__set_autoload(t->progs.pc_confirm_arm, false);
 	bpf_program__set_autoload(t->progs.pc_confirm_keep, false);
+	bpf_program__set_autoload(t->progs.pc_rejudge, false);
 	bpf_program__set_autoload(t->progs.pc_dns_snoop_reply, false);
 	bpf_program__set_autoload(t->progs.pc_dns_snoop_query, false);
 	if (portcullis__load(t))

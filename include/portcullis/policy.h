@@ -201,7 +201,23 @@ struct pc_rule_meta {
 	__u8 direction; /* PC_DIR_* */
 	__u8 action; /* PC_ACT_* */
 	__u8 pad[5];
+	/* per slot: a fingerprint of the rule's definition (addresses,
+	 * protocols, ports, names), so a reload knows which rules it changed */
+	__u64 digest[2];
 };
-_Static_assert(sizeof(struct pc_rule_meta) == 56, "pc_rule_meta size");
+_Static_assert(sizeof(struct pc_rule_meta) == 72, "pc_rule_meta size");
+
+/*
+ * The frame `reload` runs pc_rejudge with (BPF_PROG_TEST_RUN on tc): in,
+ * a bit per rule id whose definition the reload changed; out, what the
+ * walk did to their flows. The head stands for an Ethernet header.
+ */
+struct pc_rejudge_msg {
+	__u8 head[16];
+	__u64 changed[PC_MAX_RULES / 64];
+	__u32 ended; /* flows no rule of the policy in force allows */
+	__u32 moved; /* flows now counted to another rule that allows them */
+};
+_Static_assert(sizeof(struct pc_rejudge_msg) == 56, "pc_rejudge_msg size");
 
 #endif /* PORTCULLIS_POLICY_H */

@@ -180,28 +180,44 @@ check "the reload says it ended that flow" grep -q "1 flows of rules it no longe
 keep_across reload-audit.yaml "$PC_TMP/audited"
 check "a live flow audit mode let out stops when A enforces again" grep -q '^tcp ok=[1-9][0-9]* failed=[1-9]' "$PC_TMP/audited"
 
-# --- flows --end: the rule 'edge' is narrowed to its IPv6 address; its
-# IPv4 flows stay (a rule that stays keeps its flows) until the operator
-# ends the flows to that address (what conntrack -D does for iptables).
-in_ns srv "$PY" "$PC_ROOT/tests/e2e/flowkeeper.py" $EDGE4 7844 4 >"$PC_TMP/cut" 2>&1 &
+# --- A rule that stays but narrows: the reload judges its flows again.
+# 'edge' narrowed to its IPv6 address: the flows to its IPv4 address end
+# with the reload (a TCP connection busy every 50 ms), others stay.
+flows_to() { "$PC" flows --netns "$SRV" --iface srv0 --to "$1" --json | $PY -c 'import json,sys; print(len(json.load(sys.stdin)))'; }
+udp_echo srv "[$EDGE6]" 7844 # no server there: a flow out, no reply
+n_v6=$(flows_to $EDGE6)
+in_ns srv "$PY" "$PC_ROOT/tests/e2e/flowkeeper.py" $EDGE4 7844 3 >"$PC_TMP/cut" 2>&1 &
 k=$!
 sleep 0.7
-flows_to() { "$PC" flows --netns "$SRV" --iface srv0 --to "$1" --json | $PY -c 'import json,sys; print(len(json.load(sys.stdin)))'; }
-reload --policy "$P/reload-narrow.yaml" >/dev/null
-sleep 0.7
 n_before=$(flows_to $EDGE4/32)
-n_other=$(flows_to $OTHER4)
-"$PC" flows --netns "$SRV" --iface srv0 --end --to $EDGE4 >"$PC_TMP/cut.out" 2>&1
-expect_eq "flows --end exits 0" "$?" 0
+reload --policy "$P/reload-narrow.yaml" >"$PC_TMP/cut.reload"
+expect_eq "the narrowing reload exits 0" "$?" 0
+n_after=$(flows_to $EDGE4)
 wait $k
-cat "$PC_TMP/cut" "$PC_TMP/cut.out"
-check "flows --to lists the keeper's flows to the edge ($n_before)" test "$n_before" -ge 2
-check "it says how many it ended" grep -q "srv0 (netns $SRV): ended $n_before flows" "$PC_TMP/cut.out"
+cat "$PC_TMP/cut" "$PC_TMP/cut.reload"
+ended=$(sed -n 's/.*; \([0-9]*\) flows its changed rules no longer allow ended.*/\1/p' "$PC_TMP/cut.reload")
+check "the keeper had flows to the edge's IPv4 address ($n_before)" test "$n_before" -ge 2
+check "the reload says it ended them (${ended:-none})" test "${ended:-0}" -ge 2
+expect_eq "no flow to that address is left" "$n_after" 0
 check "the TCP flow to the edge passed, then stops" grep -q '^tcp ok=[1-9][0-9]* failed=[1-9]' "$PC_TMP/cut"
-expect_eq "no flow to that address is left" "$(flows_to $EDGE4)" 0
-check_not "UDP to the edge is refused now (the rule no longer has it)" udp_echo srv $EDGE4 7844
-expect_eq "flows to another address were not touched" "$(flows_to $OTHER4)" "$n_other"
+check_not "UDP to the edge's IPv4 address is refused now" udp_echo srv $EDGE4 7844
+check "the flow to the edge's IPv6 address stays ($n_v6)" test "$n_v6" -ge 1 -a "$(flows_to $EDGE6)" = "$n_v6"
+reload --policy "$P/reload-narrow.yaml" >"$PC_TMP/cut.again"
+check_not "the same policy again judges nothing" grep -q "no longer allow" "$PC_TMP/cut.again"
+
+# --- flows --end: the operator ends flows now (what conntrack -D does for
+# iptables), here the edge's, which the rule still allows.
 reload --policy "$P/reload-a.yaml" >/dev/null
+udp_echo srv $EDGE4 7844
+n_before=$(flows_to $EDGE4/32)
+"$PC" flows --netns "$SRV" --iface srv0 --end --to $EDGE4 >"$PC_TMP/end.out" 2>&1
+expect_eq "flows --end exits 0" "$?" 0
+cat "$PC_TMP/end.out"
+check "flows --to lists the flow to the edge ($n_before)" test "$n_before" -ge 1
+check "it says how many it ended" grep -q "srv0 (netns $SRV): ended $n_before flows" "$PC_TMP/end.out"
+expect_eq "no flow to that address is left" "$(flows_to $EDGE4)" 0
+expect_eq "flows to another address were not touched" "$(flows_to $EDGE6)" "$n_v6"
+check "a new flow to the edge starts again (the rule allows it)" udp_echo srv $EDGE4 7844
 "$PC" flows --netns "$SRV" --end >/dev/null 2>&1
 expect_eq "flows --end without --iface is a usage error" "$?" 2
 "$PC" flows --netns "$SRV" --iface srv0 --end --rule nosuchrule >/dev/null 2>&1

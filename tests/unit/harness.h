@@ -99,5 +99,6 @@ void test_mangle(struct harness *h);
 void test_verifier(struct harness *h);
 void test_confirm(struct harness *h);
 void test_policy_change(struct harness *h);
+void test_rejudge(struct harness *h);
 
 #endif /* PC_TEST_HARNESS_H */

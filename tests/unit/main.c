@@ -36,6 +36,7 @@ static const struct {
 	{ "verifier", test_verifier, false },
 	{ "confirm", test_confirm, false },
 	{ "policy-change", test_policy_change, false },
+	{ "rejudge", test_rejudge, false },
 };
 
 /*

@@ -9,6 +9,8 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
 #include <string.h>
 #include <bpf/bpf.h>
 #include "apply.h"
@@ -223,8 +225,74 @@ static void named_ports(struct harness *h)
 	       true, PC_R_OUT_ESTABLISHED, "named");
 }
 
+/* Flows put straight into the table for the scale case (PC_REJUDGE_FLOWS
+ * sets how many; 20000 by default). */
+static unsigned long scale_flows(void)
+{
+	const char *e = getenv("PC_REJUDGE_FLOWS");
+	unsigned long n = e ? strtoul(e, NULL, 10) : 0;
+
+	return n ? n : 20000;
+}
+
+static __u64 mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+/* n flows of edge (and n of still): about half go to the half edge loses. */
+static void scale(struct harness *h)
+{
+	unsigned long n = scale_flows(), put = 0, upper = 0, covered = 0;
+	__u64 now = pc_clock_now_ns(), t0;
+	int edge = h_rule_id(h, "edge"), still = h_rule_id(h, "still");
+	struct pc_flow_key k = { .family = AF_INET, .proto = IPPROTO_TCP };
+	struct pc_flow_val v = { .created_ns = now,
+				 .seen_ns = now,
+				 .expires_ns = now + 600 * 1000000000ULL,
+				 .state = PC_FS_ESTABLISHED };
+	char what[96];
+	struct outcome o;
+
+	inet_pton(AF_INET, SRV4, k.laddr);
+	k.rport = htons(443);
+	for (unsigned long i = 0; i < n; i++) {
+		/* 198.51.100.0-255, local ports 1024 on */
+		k.lport = htons(1024 + i / 256);
+		k.raddr[0] = htonl(0xc6336400 | (i % 256));
+		k.proto = IPPROTO_TCP;
+		k.rport = htons(443);
+		v.rule_id = edge;
+		put += !pc_flows_put(&h->m, &k, &v, BPF_NOEXIST);
+		upper += i % 256 >= 128 && i % 256 != 200;
+		covered += i % 256 == 200; /* cover's address */
+		k.proto = IPPROTO_UDP;
+		k.raddr[0] = htonl(0xc00002c8); /* 192.0.2.200 */
+		k.rport = htons(5000 + i % 1000);
+		v.rule_id = still;
+		put += !pc_flows_put(&h->m, &k, &v, BPF_NOEXIST);
+	}
+	snprintf(what, sizeof(what), "%lu flows are put", 2 * n);
+	check(h, what, put == 2 * n, "put %lu", put);
+	t0 = mono_ns();
+	if (!reload(h, "the narrower policy reloads over them", after, &o))
+		return;
+	snprintf(
+		what, sizeof(what),
+		"exactly the %lu flows to the upper half end, %lu move (%.1f ms)",
+		upper, covered, (mono_ns() - t0) / 1e6);
+	check(h, what, o.refused == (long)upper && o.moved == (long)covered,
+	      "ended %ld, moved %ld", o.refused, o.moved);
+	check(h, "the others are left", h_flow_count(h) == 2 * n - upper,
+	      "%llu flows", (unsigned long long)h_flow_count(h));
+}
+
 void test_rejudge(struct harness *h)
 {
 	h_group(h, "rejudge", before, 0, narrowing);
 	h_group(h, "rejudge", named_before, 0, named_ports);
+	h_group(h, "rejudge", before, 2 * scale_flows(), scale);
 }

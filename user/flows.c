@@ -10,6 +10,7 @@
 #include "counters.h"
 #include "flows.h"
 #include "flowtab.h"
+#include "lock.h"
 #include "format.h"
 #include "pins.h"
 #include "policy.h"
@@ -115,12 +116,20 @@ static int show_flow(const struct pc_flow_key *key,
 	return 0;
 }
 
-/* flows --end: end the flows of the filter on one interface. */
+/* flows --end: end the flows of the filter on one interface, under its
+ * lock (a reload at the same moment ends flows too). */
 static void end_flows(struct walk *w, const struct pc_maps *m,
 		      const char *netns, const char *ifname)
 {
-	long n = pc_flows_end(m, flow_matches, &w->f);
+	int lock = pc_iface_lock_pinned(netns, ifname);
+	long n;
 
+	if (lock == -2) {
+		w->err = PC_EXIT_STATE;
+		return;
+	}
+	n = pc_flows_end(m, flow_matches, &w->f);
+	pc_iface_unlock(lock);
 	if (n < 0) {
 		pc_err("run with -v", "ending flows on %s failed: %s", ifname,
 		       strerror(errno));

@@ -218,6 +218,16 @@ check "it says how many it ended" grep -q "srv0 (netns $SRV): ended $n_before fl
 expect_eq "no flow to that address is left" "$(flows_to $EDGE4)" 0
 expect_eq "flows to another address were not touched" "$(flows_to $EDGE6)" "$n_v6"
 check "a new flow to the edge starts again (the rule allows it)" udp_echo srv $EDGE4 7844
+# it takes the interface's lock, as reload does: it waits for a holder
+flock -x "/run/portcullis/$SRV:srv0.lock" sleep 1 &
+holder=$!
+sleep 0.2
+t0=$(date +%s.%N)
+"$PC" flows --netns "$SRV" --iface srv0 --end --to $EDGE4 >/dev/null 2>"$PC_TMP/end.lock"
+took=$(echo "$(date +%s.%N) - $t0" | bc)
+wait $holder
+check "flows --end waited for the interface's lock (took $took s)" \
+	sh -c "echo '$took >= 0.6' | bc | grep -q 1 && grep -q 'waiting for another portcullis command' '$PC_TMP/end.lock'"
 "$PC" flows --netns "$SRV" --end >/dev/null 2>&1
 expect_eq "flows --end without --iface is a usage error" "$?" 2
 "$PC" flows --netns "$SRV" --iface srv0 --end --rule nosuchrule >/dev/null 2>&1

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <bpf/bpf.h>
+#include "common.h"
 #include "flowtab.h"
 
 /* k's table, and the key to give it (k itself, or its IPv4 form in k4). */
@@ -197,19 +198,28 @@ long pc_flows_end(const struct pc_maps *m, pc_flow_fn match, void *arg)
 	return -1;
 }
 
-/* A flow some rule admitted, and not one of keep[]. */
+struct keep {
+	const bool *rule;
+	__u64 now;
+};
+
+/* A live flow some rule admitted, and not one of keep's rules. Expired
+ * ones are the collector's: they pass nothing, and are not counted. */
 static int rule_gone(const struct pc_flow_key *k, const struct pc_flow_val *v,
 		     void *arg)
 {
-	const bool *keep = arg;
+	const struct keep *keep = arg;
 
 	(void)k;
-	return v->rule_id && !(v->rule_id < PC_MAX_RULES && keep[v->rule_id]);
+	return v->rule_id && keep->now < v->expires_ns &&
+	       !(v->rule_id < PC_MAX_RULES && keep->rule[v->rule_id]);
 }
 
 long pc_flows_end_rules(const struct pc_maps *m, const bool keep[PC_MAX_RULES])
 {
-	return pc_flows_end(m, rule_gone, (void *)keep);
+	struct keep k = { .rule = keep, .now = pc_clock_now_ns() };
+
+	return pc_flows_end(m, rule_gone, &k);
 }
 
 int pc_flows_rejudge(int prog_fd, const bool changed[PC_MAX_RULES], long *ended,

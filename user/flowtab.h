@@ -43,9 +43,10 @@ int pc_flows_rule_ids(const struct pc_maps *m, bool used[PC_MAX_RULES]);
  */
 long pc_flows_end(const struct pc_maps *m, pc_flow_fn match, void *arg);
 /*
- * End (delete) every flow admitted by a rule not in keep[]. Flows no rule
- * admitted (rule 0: audit mode's) are the kernel's to judge. Returns how
- * many were ended, or -1 with errno (some may have been).
+ * End (delete) every live flow admitted by a rule not in keep[]. Flows no
+ * rule admitted (rule 0: audit mode's) are the kernel's to judge, expired
+ * ones the collector's. Returns how many were ended, or -1 with errno
+ * (some may have been).
  */
 long pc_flows_end_rules(const struct pc_maps *m, const bool keep[PC_MAX_RULES]);
 /*

@@ -80,15 +80,17 @@ static struct pkt_spec tcp443(uint8_t flags)
  * that ends the flows of removed rules.
  */
 static int put_flow(struct harness *h, const char *remote, uint16_t lport,
-		    __u32 id)
+		    __u32 id, bool expired)
 {
 	__u64 now = pc_clock_now_ns();
 	struct pc_flow_key k = { .family = AF_INET, .proto = IPPROTO_UDP };
-	struct pc_flow_val v = { .created_ns = now,
-				 .seen_ns = now,
-				 .expires_ns = now + 100 * 1000000000ULL,
-				 .rule_id = id,
-				 .state = PC_FS_ESTABLISHED };
+	struct pc_flow_val v = {
+		.created_ns = now,
+		.seen_ns = now,
+		.expires_ns = expired ? now - 1 : now + 100 * 1000000000ULL,
+		.rule_id = id,
+		.state = PC_FS_ESTABLISHED
+	};
 
 	k.lport = htons(lport);
 	k.rport = htons(5000);
@@ -128,10 +130,14 @@ static void removal(struct harness *h)
 	/* A late flow of 'gone': the next policy's new rule must not take
 	 * its id (its packets would count as that rule's), and it ends too. */
 	check(h, "a late flow of 'gone' is put",
-	      gone > 0 && !put_flow(h, GONE4, 41001, gone), "put failed");
+	      gone > 0 && !put_flow(h, GONE4, 41001, gone, false),
+	      "put failed");
+	check(h, "and an expired one, not yet collected",
+	      !put_flow(h, GONE4, 41003, gone, true), "put failed");
 	n = apply(h, "a policy with a new rule applies", third);
-	check(h, "the late flow of 'gone' ends with it", n == 1, "ended %ld",
-	      n);
+	check(h,
+	      "the late flow of 'gone' ends with it, the expired one is not counted",
+	      n == 1, "ended %ld", n);
 	check(h, "'newcomer' takes an id no flow carries",
 	      h_rule_id(h, "newcomer") > 0 && h_rule_id(h, "newcomer") != gone,
 	      "newcomer %d, gone %d", h_rule_id(h, "newcomer"), gone);

@@ -9,252 +9,11 @@
 #include <string.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include "allowlist.h"
 #include "apply.h"
 #include "flowtab.h"
 #include "common.h"
 #include "names.h"
-
-static const struct {
-	unsigned int bit;
-	__u8 proto;
-} proto_bits[] = {
-	{ PC_PROTO_TCP, IPPROTO_TCP },
-	{ PC_PROTO_UDP, IPPROTO_UDP },
-	{ PC_PROTO_ICMP, 0 }, /* per family: ICMP or ICMPv6 */
-};
-
-/* Called for every allowlist entry a rule expands to. */
-typedef int (*entry_fn)(const struct pc_prefix *pfx, __u8 proto, __u16 port,
-			__u32 rule_id, void *arg);
-
-/*
- * A rule that names hosts has its listed addresses as seeds: they go to
- * dyn_allow (names.c) until the resolver's first good answer replaces them,
- * not to the static allowlist. Prefixes wider than one address stay static.
- */
-bool pc_rule_seed(const struct pc_rule *r, const struct pc_prefix *p)
-{
-	return (r->n_hosts || r->n_srv) &&
-	       p->len == (p->family == AF_INET ? 32u : 128u);
-}
-
-static int rule_each_prefix(const struct pc_policy *pol,
-			    const struct pc_rule *r, __u32 rule_id, entry_fn fn,
-			    void *arg)
-{
-	size_t n_pfx = r->n_to + (r->to_resolvers ? pol->n_resolvers : 0);
-
-	for (size_t i = 0; i < n_pfx; i++) {
-		const struct pc_prefix *p =
-			i < r->n_to ? &r->to[i] : &pol->resolvers[i - r->n_to];
-
-		if (i < r->n_to && pc_rule_seed(r, p))
-			continue;
-
-		for (size_t b = 0; b < PC_ARRAY_SIZE(proto_bits); b++) {
-			__u8 proto = proto_bits[b].proto;
-
-			if (!(r->protos & proto_bits[b].bit))
-				continue;
-			if (!proto) {
-				proto = p->family == AF_INET ? IPPROTO_ICMP :
-							       IPPROTO_ICMPV6;
-				if (fn(p, proto, 0, rule_id, arg))
-					return -1;
-				continue;
-			}
-			if (!r->n_ports && fn(p, proto, 0, rule_id, arg))
-				return -1;
-			for (size_t k = 0; k < r->n_ports; k++)
-				for (__u32 port = r->ports[k].lo;
-				     port <= r->ports[k].hi; port++)
-					if (fn(p, proto, port, rule_id, arg))
-						return -1;
-		}
-	}
-	return 0;
-}
-
-static int count_entry(const struct pc_prefix *pfx, __u8 proto, __u16 port,
-		       __u32 rule_id, void *arg)
-{
-	size_t *n = arg;
-
-	(void)proto, (void)port, (void)rule_id;
-	n[pfx->family == AF_INET ? 0 : 1]++;
-	return 0;
-}
-
-int pc_policy_count_entries(const struct pc_policy *pol, size_t *n4, size_t *n6)
-{
-	size_t n[2] = { 0, 0 };
-
-	for (size_t i = 0; i < pol->n_rules; i++)
-		if (pol->rules[i].enabled)
-			rule_each_prefix(pol, &pol->rules[i], 0, count_entry,
-					 n);
-	*n4 = n[0];
-	*n6 = n[1];
-	return 0;
-}
-
-struct insert_arg {
-	const struct pc_maps *m;
-	__u8 slot;
-	/* PC_CFG_ANYPORT_* and PC_CFG_NAMES_ANYPORT_*: port-0 entries or
-	 * host-name rules for any port; PC_CFG_PREFIXES4/6: egress entries
-	 * wider than one address written */
-	__u32 flags;
-	/* allow_ports entries of the slot (TCP, then UDP) for egress entries,
-	 * whose one-address ones go to allow_hosts too; NULL for ssh.from */
-	struct pc_port_bits *ports;
-};
-
-/*
- * Mark a (protocol, port) a rule names: an exact port in ia's bitmap of
- * listed addresses or of host names (learned), port 0 (any) as the slot
- * flag of its protocol and kind.
- */
-static void port_mark(struct insert_arg *ia, __u8 proto, __u16 port,
-		      bool learned)
-{
-	int udp = proto == IPPROTO_UDP;
-	struct pc_port_bits *w;
-
-	if (proto != IPPROTO_TCP && !udp)
-		return;
-	if (!port) {
-		ia->flags |= pc_anyport_flag(udp, learned);
-		return;
-	}
-	w = &ia->ports[udp * PC_PORT_WORDS + port / 64];
-	if (learned)
-		w->learned |= 1ULL << (port % 64);
-	else
-		w->listed |= 1ULL << (port % 64);
-}
-
-/* The ports of the slot's host-name rules, then all words of the slot. */
-static int write_ports(struct insert_arg *ia, const struct pc_policy *pol)
-{
-	for (size_t i = 0; i < pol->n_rules; i++) {
-		const struct pc_rule *r = &pol->rules[i];
-		struct pc_dns_name v;
-
-		if (!r->enabled || !(r->n_hosts + r->n_srv))
-			continue;
-		pc_rule_pairs(r, &v);
-		for (int p = 0; p < v.n_ports; p++)
-			port_mark(ia, v.proto[p], ntohs(v.port[p]), true);
-	}
-	for (__u32 i = 0; i < 2 * PC_PORT_WORDS; i++) {
-		__u32 key = pc_port_word(ia->slot, i >= PC_PORT_WORDS,
-					 (i % PC_PORT_WORDS) * 64);
-
-		if (bpf_map_update_elem(ia->m->allow_ports, &key, &ia->ports[i],
-					BPF_ANY))
-			return -1;
-	}
-	return 0;
-}
-
-/* Write one allowlist key: to the trie, and when it is an egress entry of
- * one address, to the host hash too. */
-static int write_entry(const struct insert_arg *ia, int trie, int hosts,
-		       const void *key, bool host, const struct pc_allow_val *v)
-{
-	if (bpf_map_update_elem(trie, key, v, BPF_ANY))
-		return -1;
-	if (ia->ports && host)
-		return bpf_map_update_elem(hosts, key, v, BPF_ANY);
-	return 0;
-}
-
-static int insert_entry(const struct pc_prefix *pfx, __u8 proto, __u16 port,
-			__u32 rule_id, void *arg)
-{
-	struct insert_arg *ia = arg;
-	struct pc_allow_val v = { .rule_id = rule_id };
-	int err;
-
-	if (ia->ports)
-		port_mark(ia, proto, port, false);
-
-	if (pfx->family == AF_INET) {
-		struct pc_allow4_key k = {
-			.prefixlen = PC_ALLOW_HDR_BITS + pfx->len,
-			.slot = ia->slot,
-			.proto = proto,
-			.port = htons(port),
-		};
-		memcpy(&k.addr, pfx->addr, 4);
-		if (ia->ports && pfx->len < 32)
-			ia->flags |= PC_CFG_PREFIXES4;
-		err = write_entry(ia, ia->m->allow4, ia->m->allow_hosts4, &k,
-				  pfx->len == 32, &v);
-	} else {
-		struct pc_allow6_key k = {
-			.prefixlen = PC_ALLOW_HDR_BITS + pfx->len,
-			.slot = ia->slot,
-			.proto = proto,
-			.port = htons(port),
-		};
-		memcpy(k.addr, pfx->addr, 16);
-		if (ia->ports && pfx->len < 128)
-			ia->flags |= PC_CFG_PREFIXES6;
-		err = write_entry(ia, ia->m->allow6, ia->m->allow_hosts6, &k,
-				  pfx->len == 128, &v);
-	}
-	if (err) {
-		char buf[64];
-
-		pc_prefix_str(pfx, buf, sizeof(buf));
-		pc_err("the allowlist holds at most "
-		       "262144 entries per family; use prefixes or fewer ports",
-		       "adding allowlist entry %s proto %u port %u failed: %s",
-		       buf, proto, port, strerror(errno));
-		return -1;
-	}
-	return 0;
-}
-
-/* Delete every allowlist entry of one slot (the inactive one). */
-static int clear_slot(int fd, size_t key_size, __u8 slot)
-{
-	unsigned char key[32], next[32];
-	void *prev = NULL;
-	int err = 0;
-
-	/* Collect first: deleting while iterating an LPM trie restarts. */
-	size_t n = 0, cap = 0;
-	unsigned char *del = NULL;
-
-	while (bpf_map_get_next_key(fd, prev, next) == 0) {
-		memcpy(key, next, key_size);
-		prev = key;
-		/* slot is the first byte after the 4-byte prefixlen; the
-		 * SSH source entries of the slot go with it */
-		if ((key[4] & ~PC_SLOT_SSH_FROM) != slot)
-			continue;
-		if (n == cap) {
-			unsigned char *d;
-
-			cap = cap ? cap * 2 : 256;
-			d = realloc(del, cap * key_size);
-			if (!d) {
-				free(del);
-				return -1;
-			}
-			del = d;
-		}
-		memcpy(del + n++ * key_size, key, key_size);
-	}
-	for (size_t i = 0; i < n; i++)
-		if (bpf_map_delete_elem(fd, del + i * key_size))
-			err = -1;
-	free(del);
-	return err;
-}
 
 static int zero_counter(int fd, __u32 row)
 {
@@ -475,7 +234,6 @@ int pc_policy_apply(const struct pc_maps *m, const struct pc_policy *pol,
 	};
 	bool carried[PC_MAX_RULES] = { false };
 	struct pc_active act, next;
-	struct insert_arg ia = { .m = m };
 	__u32 zero = 0, slot;
 	long n;
 
@@ -488,42 +246,17 @@ int pc_policy_apply(const struct pc_maps *m, const struct pc_policy *pol,
 		       strerror(errno));
 		return -1;
 	}
-	ia.ports = calloc(2 * PC_PORT_WORDS, sizeof(*ia.ports));
-	if (!ia.ports)
-		return -1;
 	slot = act.generation ? !act.slot : 0;
-	ia.slot = slot;
 
 	/* 1. Build the new policy in the inactive slot. */
 	if (write_rules(m, pol, slot, carried)) {
 		pc_err("remove rules from the policy",
 		       "assigning rule ids failed: more than %d named rules in this and the running policy (with those whose flows still run)",
 		       PC_MAX_RULES - 1);
-		free(ia.ports);
 		return -1;
 	}
-	if (clear_slot(m->allow4, sizeof(struct pc_allow4_key), slot) ||
-	    clear_slot(m->allow6, sizeof(struct pc_allow6_key), slot) ||
-	    clear_slot(m->allow_hosts4, sizeof(struct pc_allow4_key), slot) ||
-	    clear_slot(m->allow_hosts6, sizeof(struct pc_allow6_key), slot))
+	if (pc_allow_write(m, pol, slot, &cfg.flags))
 		goto fail;
-	for (size_t i = 0; i < pol->n_rules; i++) {
-		if (!pol->rules[i].enabled)
-			continue;
-		if (rule_each_prefix(pol, &pol->rules[i], pol->rules[i].id,
-				     insert_entry, &ia))
-			goto fail;
-	}
-	if (write_ports(&ia, pol))
-		goto fail;
-	cfg.flags = ia.flags; /* before ssh.from adds its own entries */
-	free(ia.ports);
-	ia.ports = NULL; /* ssh.from entries are ingress: no egress port */
-	ia.slot = slot | PC_SLOT_SSH_FROM;
-	for (size_t i = 0; i < pol->n_ssh_from; i++)
-		if (insert_entry(&pol->ssh_from[i], IPPROTO_TCP, 0, 0, &ia))
-			goto fail;
-	ia.slot = slot;
 	cfg.flags |= (pol->n_ssh_from ? PC_CFG_SSH_FROM : 0) |
 		     (pol->icmp_echo_in ? PC_CFG_ICMP_ECHO_IN : 0) |
 		     (pol->dhcp_client ? PC_CFG_DHCP_CLIENT : 0) |
@@ -557,6 +290,5 @@ fail:
 	pc_err("the running policy is unchanged",
 	       "writing the new policy into the maps failed: %s",
 	       strerror(errno));
-	free(ia.ports);
 	return -1;
 }

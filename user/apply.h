@@ -32,10 +32,5 @@ size_t pc_policy_changed(const struct pc_policy *pol,
  */
 int pc_info_record_policy(const struct pc_maps *m, const char *path,
 			  const char *digest, size_t n_rules);
-/* Is p one of rule r's seed addresses (see apply.c)? */
-bool pc_rule_seed(const struct pc_rule *r, const struct pc_prefix *p);
-/* Number of allowlist entries the policy expands to (per family). */
-int pc_policy_count_entries(const struct pc_policy *pol, size_t *n4,
-			    size_t *n6);
 
 #endif /* PC_APPLY_H */

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 #include <stdio.h>
-#include "apply.h"
+#include "allowlist.h"
 #include "check.h"
 #include "common.h"
 #include "policy.h"

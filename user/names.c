@@ -11,7 +11,7 @@
 #include <bpf/libbpf.h>
 #include "common.h"
 #include "format.h"
-#include "apply.h"
+#include "allowlist.h"
 #include "names.h"
 
 uint32_t pc_dns_name_hash(const char *name)

@@ -145,6 +145,20 @@ int h_run(struct harness *h, bool egress, const struct pkt_spec *s)
 	return opts.retval;
 }
 
+long h_allow_keys(int fd, size_t key_size, int slot)
+{
+	unsigned char key[64], next[64];
+	void *prev = NULL;
+	long n = 0;
+
+	while (bpf_map_get_next_key(fd, prev, next) == 0) {
+		memcpy(key, next, key_size);
+		prev = key;
+		n += slot < 0 || key[4] == slot;
+	}
+	return n;
+}
+
 uint64_t h_flow_count(struct harness *h)
 {
 	return pc_flows_count(&h->m);

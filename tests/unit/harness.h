@@ -84,6 +84,9 @@ int h_dry_run(struct harness *h, bool egress, const struct pkt_spec *s,
 
 uint64_t h_row_packets(struct harness *h, uint32_t row);
 uint64_t h_flow_count(struct harness *h);
+/* Keys of an allowlist map (key_size bytes each) in slot, or in any slot
+ * when slot is -1 (the slot is the byte after the 4-byte prefixlen). */
+long h_allow_keys(int fd, size_t key_size, int slot);
 int h_rule_id(struct harness *h, const char *name);
 
 /* Test groups. */
@@ -100,5 +103,6 @@ void test_verifier(struct harness *h);
 void test_confirm(struct harness *h);
 void test_policy_change(struct harness *h);
 void test_rejudge(struct harness *h);
+void test_allowlist(struct harness *h);
 
 #endif /* PC_TEST_HARNESS_H */

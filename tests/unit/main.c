@@ -37,6 +37,7 @@ static const struct {
 	{ "confirm", test_confirm, false },
 	{ "policy-change", test_policy_change, false },
 	{ "rejudge", test_rejudge, false },
+	{ "allowlist", test_allowlist, false },
 };
 
 /*

@@ -370,28 +370,16 @@ static const char hosts_only[] =
 	"egress:\n"
 	"  - {name: hostany, to: [198.51.100.8], proto: tcp}\n";
 
-static int count_keys(int fd, size_t key_size)
-{
-	unsigned char key[64], next[64];
-	void *prev = NULL;
-	int n = 0;
-
-	while (bpf_map_get_next_key(fd, prev, next) == 0) {
-		memcpy(key, next, key_size);
-		prev = key;
-		n++;
-	}
-	return n;
-}
-
 /* Check that the host hashes hold n4 IPv4 and n6 IPv6 entries. */
 static void expect_hosts(struct harness *h, const char *name, int n4, int n6)
 {
-	int got4 = count_keys(h->m.allow_hosts4, sizeof(struct pc_allow4_key));
-	int got6 = count_keys(h->m.allow_hosts6, sizeof(struct pc_allow6_key));
+	long got4 = h_allow_keys(h->m.allow_hosts4,
+				 sizeof(struct pc_allow4_key), -1);
+	long got6 = h_allow_keys(h->m.allow_hosts6,
+				 sizeof(struct pc_allow6_key), -1);
 
 	check(h, name, got4 == n4 && got6 == n6,
-	      "%d / %d entries, want %d / %d", got4, got6, n4, n6);
+	      "%ld / %ld entries, want %d / %d", got4, got6, n4, n6);
 }
 
 static void apply_yaml(struct harness *h, const char *yaml)

@@ -474,14 +474,14 @@ static int down_locked(const char *ifname, const char *netns)
 	DECLARE_LIBBPF_OPTS(bpf_tc_opts, tc);
 	struct pc_info info;
 	char dir[PC_DIR_MAX], path[PATH_MAX];
-	__u32 zero = 0;
+	__u32 info_size;
 	int ifindex, fd, ret = PC_EXIT_OK;
 
 	if (pc_netns_enter(netns))
 		return PC_EXIT_ERROR;
 	pc_pin_dir(dir, sizeof(dir), netns, ifname);
-	/* Only the info map: pins left by another version of portcullis, with
-	 * other maps, still come down. */
+	/* Only the info map, read whatever its size: pins left by another
+	 * version of portcullis, with other maps, still come down. */
 	snprintf(path, sizeof(path), "%s/info", dir);
 	fd = bpf_obj_get(path);
 	if (fd < 0) {
@@ -490,7 +490,7 @@ static int down_locked(const char *ifname, const char *netns)
 		       netns ? " in netns " : "", netns ? netns : "", dir);
 		return PC_EXIT_STATE;
 	}
-	if (bpf_map_lookup_elem(fd, &zero, &info))
+	if (pc_info_read(fd, &info, &info_size))
 		memset(&info, 0, sizeof(info));
 	close(fd);
 

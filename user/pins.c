@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 #include <dirent.h>
+#include <stdlib.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -12,6 +13,7 @@
 #include <bpf/libbpf.h>
 #include "common.h"
 #include "pins.h"
+#include "portcullis.h"
 
 const char *const pc_map_names[PC_N_MAPS] = {
 	"flows4",      "flows6",      "allow4",	      "allow6",
@@ -70,6 +72,45 @@ int pc_maps_from_obj(struct bpf_object *obj, struct pc_maps *m)
 	return 0;
 }
 
+int pc_info_read(int fd, struct pc_info *info, __u32 *value_size)
+{
+	struct bpf_map_info mi = {};
+	__u32 len = sizeof(mi), zero = 0;
+	unsigned char *v;
+	int err;
+
+	memset(info, 0, sizeof(*info));
+	if (bpf_obj_get_info_by_fd(fd, &mi, &len))
+		return -1;
+	*value_size = mi.value_size;
+	v = calloc(1, mi.value_size ? mi.value_size : 1);
+	if (!v)
+		return -1;
+	err = bpf_map_lookup_elem(fd, &zero, v);
+	if (!err)
+		memcpy(info, v,
+		       mi.value_size < sizeof(*info) ? mi.value_size :
+						       sizeof(*info));
+	free(v);
+	return err;
+}
+
+/* Were dir's maps pinned by this version (PC_ABI_VERSION)? Says why not. */
+static int same_abi(const char *dir, int info_fd)
+{
+	struct pc_info info;
+	__u32 size = 0;
+
+	if (!pc_info_read(info_fd, &info, &size) && size == sizeof(info) &&
+	    info.abi_version == PC_ABI_VERSION)
+		return 0;
+	pc_err("'portcullis down' (any version takes it down) and 'up' again with this one",
+	       "%s was brought up by another version of portcullis (map layout %u, this one %u)",
+	       dir, info.abi_version, PC_ABI_VERSION);
+	errno = EPROTO;
+	return -1;
+}
+
 int pc_maps_open(const char *dir, struct pc_maps *m)
 {
 	int *fds = (int *)m;
@@ -87,6 +128,11 @@ int pc_maps_open(const char *dir, struct pc_maps *m)
 			errno = e;
 			return -1;
 		}
+	}
+	if (same_abi(dir, m->info)) {
+		pc_maps_close(m);
+		errno = EPROTO;
+		return -1;
 	}
 	return 0;
 }

@@ -8,6 +8,7 @@
 
 #include <limits.h>
 #include <stddef.h>
+#include <linux/types.h>
 
 #define PC_BPFFS "/sys/fs/bpf"
 #define PC_PIN_ROOT PC_BPFFS "/portcullis"
@@ -55,8 +56,18 @@ struct bpf_map;
 const char *pc_map_pin_name(const struct bpf_map *map);
 /* The fds of a loaded object's maps (not dup'ed); -1 if one is missing. */
 int pc_maps_from_obj(struct bpf_object *obj, struct pc_maps *m);
-/* Open every pinned map of dir; -1 with errno when it is not up. */
+/*
+ * Open every pinned map of dir; -1 with errno when it is not up, or
+ * EPROTO (said on stderr) when another version of portcullis pinned them
+ * with another map layout (PC_ABI_VERSION).
+ */
 int pc_maps_open(const char *dir, struct pc_maps *m);
+struct pc_info;
+/*
+ * Read the info map (fd) whatever version pinned it: its first
+ * sizeof(*info) bytes, the rest zero; *value_size: the pinned value's size.
+ */
+int pc_info_read(int fd, struct pc_info *info, __u32 *value_size);
 void pc_maps_close(struct pc_maps *m);
 /* Remove every file in dir and dir itself (and an empty netns dir). */
 int pc_pins_remove(const char *dir);

@@ -64,6 +64,10 @@ static int reload_locked(const struct pc_reload_opts *o)
 	}
 	pc_pin_dir(dir, sizeof(dir), o->netns, o->ifname);
 	if (pc_maps_open(dir, &m)) {
+		if (errno == EPROTO) { /* said why */
+			pc_policy_free(&pol);
+			return PC_EXIT_STATE;
+		}
 		pc_err("start it with 'portcullis up'",
 		       "%s%s%s is not up (nothing pinned at %s)", o->ifname,
 		       o->netns ? " in netns " : "", o->netns ? o->netns : "",

@@ -369,7 +369,9 @@ int pc_cmd_resolve(const struct pc_resolve_opts *o)
 		return PC_EXIT_ERROR;
 	pc_pin_dir(dir, sizeof(dir), o->netns, o->ifname);
 	if (pc_maps_open(dir, &m)) {
-		pc_err("see 'portcullis status'", "%s is not up", o->ifname);
+		if (errno != EPROTO) /* another version's: said why */
+			pc_err("see 'portcullis status'", "%s is not up",
+			       o->ifname);
 		return PC_EXIT_STATE;
 	}
 	if (ares_library_init(ARES_LIB_INIT_ALL) != ARES_SUCCESS ||

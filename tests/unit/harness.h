@@ -104,5 +104,6 @@ void test_confirm(struct harness *h);
 void test_policy_change(struct harness *h);
 void test_rejudge(struct harness *h);
 void test_allowlist(struct harness *h);
+void test_pins(struct harness *h);
 
 #endif /* PC_TEST_HARNESS_H */

@@ -38,6 +38,7 @@ static const struct {
 	{ "policy-change", test_policy_change, false },
 	{ "rejudge", test_rejudge, false },
 	{ "allowlist", test_allowlist, false },
+	{ "pins", test_pins, false },
 };
 
 /*

@@ -2,8 +2,9 @@
 # Host names end to end: dnsmasq in the outside namespace answers with short
 # TTLs; an application that resolves and connects at once is never
 # dropped (the kernel learns the answer), `refresh` follows the answers in
-# both directions, SRV targets are allowed, and a dead resolver keeps the
-# last good addresses.
+# both directions, SRV targets are allowed, a dead resolver keeps the
+# last good addresses, and a reload that changes the rule's port ends the
+# flows it no longer allows.
 set -u
 . "$(dirname "$0")/../lib.sh"
 trap pc_cleanup EXIT
@@ -129,4 +130,33 @@ from scapy.all import IP, UDP, DNS, DNSQR, DNSRR, send
 send(IP(src='$DNS4', dst='$SRV4')/UDP(sport=53, dport=33333)/DNS(id=7, qr=1, qd=DNSQR(qname='app.example.test'), an=DNSRR(rrname='app.example.test', rdata='203.0.113.33', ttl=60)), verbose=0)
 " 2>/dev/null
 check_not "a forged, unasked reply opens nothing" tcp_echo srv 203.0.113.33 443 0.5
+
+# A reload that moves the host-name rule to another port ends its live
+# flows to the learned address (judged again in the kernel after the
+# names' update); the name keeps its address, now on the new port.
+sed 's/^    ports: \[443\]$/    ports: [8443]/' "$PC_ROOT/tests/policies/names.yaml" >"$PC_TMP/names-8443.yaml"
+dns_start
+dns_answer 203.0.113.35
+"$PC" run --iface srv0 --netns "$SRV" >"$PC_TMP/run2.log" 2>&1 &
+runner=$!
+for _ in $(seq 40); do
+	tcp_echo srv 203.0.113.35 443 0.5 && break
+	sleep 0.25
+done
+in_ns srv "$PY" "$PC_ROOT/tests/e2e/flowkeeper.py" 203.0.113.35 443 3 tcp >"$PC_TMP/keep" 2>&1 &
+k=$!
+sleep 0.7
+"$PC" reload --iface srv0 --netns "$SRV" --policy "$PC_TMP/names-8443.yaml" >"$PC_TMP/reload.out"
+wait $k
+cat "$PC_TMP/keep" "$PC_TMP/reload.out"
+check "the reload ends the flows to the learned address on the port the rule lost" grep -q "; [1-9][0-9]* flows its changed rules no longer allow ended" "$PC_TMP/reload.out"
+check "  ... the live connection passed, then stops" grep -q '^tcp ok=[1-9][0-9]* failed=[1-9]' "$PC_TMP/keep"
+on_new_port=no
+for _ in $(seq 20); do
+	tcp_echo srv 203.0.113.35 8443 0.5 && { on_new_port=yes; break; }
+	sleep 0.25
+done
+expect_eq "  ... the name's address is allowed on the new port (from its next answer)" "$on_new_port" yes
+kill "$runner"
+wait "$runner" 2>/dev/null
 summary

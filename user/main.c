@@ -36,6 +36,7 @@ static const char usage[] =
 	"         with --confirm, the kernel stops dropping (audits every drop)\n"
 	"         unless 'confirm' runs within SECONDS\n"
 	"  reload --iface IF [--netns NAME] [--policy FILE] [--confirm SECONDS] [--force]\n"
+	"         [--json]\n"
 	"         swap the whole policy atomically; flows of rules it removes\n"
 	"         or changes that it no longer allows end; with --confirm, the kernel\n"
 	"         rolls back unless 'confirm' runs within SECONDS\n"
@@ -67,7 +68,8 @@ static const char usage[] =
 	"  default-policy                     print the built-in policy\n"
 	"\n"
 	"Options:\n"
-	"  -j, --json     machine-readable output (status, stats, flows)\n"
+	"  -j, --json     machine-readable output (status, stats, flows, names,\n"
+	"                 log, reload)\n"
 	"  -v, --verbose  show libbpf's debug output\n"
 	"  --force        up/reload even if the policy would cut the SSH\n"
 	"                 session you run this from (SSH_CONNECTION)\n"
@@ -286,6 +288,7 @@ int main(int argc, char **argv)
 			.policy = a.policy,
 			.confirm_secs = a.confirm,
 			.force = a.force,
+			.json = a.json,
 		};
 		return need_iface(&a, cmd) ? PC_EXIT_USAGE : pc_reload(&o);
 	}

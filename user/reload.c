@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include <jansson.h>
 #include <limits.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -19,18 +20,21 @@
 
 /*
  * After the switch and the host names' update: the flows of the rules
- * this reload changed are judged again (bpf/rejudge.h).
+ * this reload changed are judged again (bpf/rejudge.h). Returns how many
+ * rules it changed.
  */
-static void rejudge(const char *dir, const struct pc_policy *pol, long *ended,
-		    long *moved)
+static size_t rejudge(const char *dir, const struct pc_policy *pol, long *ended,
+		      long *moved)
 {
 	bool changed[PC_MAX_RULES];
 	char path[PATH_MAX];
+	size_t n;
 	int fd;
 
 	*ended = *moved = 0;
-	if (!pc_policy_changed(pol, changed))
-		return;
+	n = pc_policy_changed(pol, changed);
+	if (!n)
+		return 0;
 	snprintf(path, sizeof(path), "%s/prog_rejudge", dir);
 	fd = bpf_obj_get(path);
 	if (fd < 0 || pc_flows_rejudge(fd, changed, ended, moved))
@@ -38,6 +42,73 @@ static void rejudge(const char *dir, const struct pc_policy *pol, long *ended,
 			strerror(errno));
 	if (fd >= 0)
 		close(fd);
+	return n;
+}
+
+/* What a reload did, for its one line (or JSON object) of output. */
+struct outcome {
+	long ended; /* flows of rules the new policy does not have */
+	long refused; /* flows its changed rules no longer allow */
+	long moved; /* flows now counted to another rule */
+	size_t changed; /* rules it changed */
+	bool up_pending; /* an unconfirmed up's fallback is kept */
+};
+
+static void report_json(const struct pc_reload_opts *o,
+			const struct pc_policy *pol, const char *digest,
+			const struct outcome *r)
+{
+	json_t *j = json_pack(
+		"{s:s, s:o, s:s, s:s#, s:I, s:I, s:I, s:I, s:I}", "iface",
+		o->ifname, "netns",
+		o->netns ? json_string(o->netns) : json_null(), "policy",
+		o->policy ? o->policy : "(built-in default)", "policy_sha256",
+		digest, (size_t)64, "rules", (json_int_t)pol->n_rules,
+		"rules_changed", (json_int_t)r->changed,
+		"flows_ended_removed_rules", (json_int_t)r->ended,
+		"flows_ended_changed_rules", (json_int_t)r->refused,
+		"flows_moved", (json_int_t)r->moved);
+
+	if (j && o->confirm_secs)
+		json_object_set_new(j, "confirm_within_s",
+				    json_integer(o->confirm_secs));
+	if (j && o->confirm_secs)
+		json_object_set_new(j, "unconfirmed",
+				    json_string(r->up_pending ? "drops stop" :
+								"rolls back"));
+	json_dumpf(j, stdout, JSON_INDENT(2));
+	putchar('\n');
+	json_decref(j);
+}
+
+static void report(const struct pc_reload_opts *o, const struct pc_policy *pol,
+		   const char *digest, const struct outcome *r)
+{
+	if (o->json) {
+		report_json(o, pol, digest, r);
+		return;
+	}
+	printf("%s%s%s: reloaded, policy %s (sha256 %.12s), %zu rules",
+	       o->ifname, o->netns ? " in netns " : "",
+	       o->netns ? o->netns : "",
+	       o->policy ? o->policy : "(built-in default)", digest,
+	       pol->n_rules);
+	if (o->confirm_secs)
+		printf("; %s in %u s unless 'portcullis confirm --iface %s%s%s'",
+		       r->up_pending ?
+			       "drops stop (the up is not confirmed yet)" :
+			       "rolls back",
+		       o->confirm_secs, o->ifname, o->netns ? " --netns " : "",
+		       o->netns ? o->netns : "");
+	if (r->ended)
+		printf("; %ld flows of rules it no longer has ended", r->ended);
+	if (r->refused)
+		printf("; %ld flows its changed rules no longer allow ended",
+		       r->refused);
+	if (r->moved)
+		printf("; %ld flows now counted to another rule that allows them",
+		       r->moved);
+	putchar('\n');
 }
 
 static int reload_locked(const struct pc_reload_opts *o)
@@ -47,7 +118,7 @@ static int reload_locked(const struct pc_reload_opts *o)
 	char dir[PC_DIR_MAX];
 	struct pc_confirm_fds cf = { -1, -1, -1 };
 	unsigned int up_left;
-	long ended = 0, refused = 0, moved = 0;
+	struct outcome r = {};
 	bool up_pending;
 	int taken;
 	struct pc_active act;
@@ -101,7 +172,7 @@ static int reload_locked(const struct pc_reload_opts *o)
 		       "arming the rollback timer failed: %s", strerror(errno));
 		goto out;
 	}
-	if (pc_policy_apply(&m, &pol, &ended)) {
+	if (pc_policy_apply(&m, &pol, &r.ended)) {
 		if (o->confirm_secs)
 			pc_confirm_take(&cf, true);
 		/* the running policy is unchanged: so is the up's fallback */
@@ -121,29 +192,11 @@ static int reload_locked(const struct pc_reload_opts *o)
 	}
 	if (pc_names_apply(&m, &pol))
 		pc_warn("updating the host names failed: %s", strerror(errno));
-	rejudge(dir, &pol, &refused, &moved);
+	r.changed = rejudge(dir, &pol, &r.refused, &r.moved);
 	if (pc_info_record_policy(&m, o->policy, digest, pol.n_rules))
 		pc_warn("recording the policy name for status failed");
-	printf("%s%s%s: reloaded, policy %s (sha256 %.12s), %zu rules",
-	       o->ifname, o->netns ? " in netns " : "",
-	       o->netns ? o->netns : "",
-	       o->policy ? o->policy : "(built-in default)", digest,
-	       pol.n_rules);
-	if (o->confirm_secs)
-		printf("; %s in %u s unless 'portcullis confirm --iface %s%s%s'",
-		       up_pending ? "drops stop (the up is not confirmed yet)" :
-				    "rolls back",
-		       o->confirm_secs, o->ifname, o->netns ? " --netns " : "",
-		       o->netns ? o->netns : "");
-	if (ended)
-		printf("; %ld flows of rules it no longer has ended", ended);
-	if (refused)
-		printf("; %ld flows its changed rules no longer allow ended",
-		       refused);
-	if (moved)
-		printf("; %ld flows now counted to another rule that allows them",
-		       moved);
-	putchar('\n');
+	r.up_pending = up_pending;
+	report(o, &pol, digest, &r);
 	ret = PC_EXIT_OK;
 out:
 	pc_confirm_close(&cf);

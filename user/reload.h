@@ -15,6 +15,7 @@ struct pc_reload_opts {
 	const char *policy; /* NULL: the built-in default */
 	unsigned int confirm_secs; /* 0: no rollback */
 	bool force; /* skip the anti-lockout check */
+	bool json; /* one JSON object instead of the line for people */
 };
 
 /* Return PC_EXIT_* codes. */

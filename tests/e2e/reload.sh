@@ -204,6 +204,13 @@ check_not "UDP to the edge's IPv4 address is refused now" udp_echo srv $EDGE4 78
 check "the flow to the edge's IPv6 address stays ($n_v6)" test "$n_v6" -ge 1 -a "$(flows_to $EDGE6)" = "$n_v6"
 reload --policy "$P/reload-narrow.yaml" >"$PC_TMP/cut.again"
 check_not "the same policy again judges nothing" grep -q "no longer allow" "$PC_TMP/cut.again"
+reload --policy "$P/reload-a.yaml" --json >"$PC_TMP/widen.json"
+check "reload --json: widening 'edge' changes one rule and ends nothing" $PY -c '
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert r["iface"] == "srv0" and r["rules"] == 1 and r["rules_changed"] == 1, r
+assert r["flows_ended_changed_rules"] == 0 and r["flows_ended_removed_rules"] == 0, r
+assert len(r["policy_sha256"]) == 64, r' "$PC_TMP/widen.json"
 
 # --- flows --end: the operator ends flows now (what conntrack -D does for
 # iptables), here the edge's, which the rule still allows.

@@ -69,13 +69,13 @@ static void report_json(const struct pc_reload_opts *o,
 		"flows_ended_changed_rules", (json_int_t)r->refused,
 		"flows_moved", (json_int_t)r->moved);
 
-	if (j && o->confirm_secs)
+	if (j && o->confirm_secs) {
 		json_object_set_new(j, "confirm_within_s",
 				    json_integer(o->confirm_secs));
-	if (j && o->confirm_secs)
 		json_object_set_new(j, "unconfirmed",
 				    json_string(r->up_pending ? "drops stop" :
 								"rolls back"));
+	}
 	json_dumpf(j, stdout, JSON_INDENT(2));
 	putchar('\n');
 	json_decref(j);

@@ -145,9 +145,13 @@ check "rolled back within a second of the deadline despite SIGKILL (took $took s
 check_not "after that rollback policy A holds again" probe
 
 # --- With confirm, the new policy stays.
-reload --policy "$P/reload-b.yaml" --confirm 2 >/dev/null
+reload --policy "$P/reload-b.yaml" --confirm 2 --json >"$PC_TMP/confirm.json"
 "$PC" confirm --iface srv0 --netns "$SRV" >/dev/null
 expect_eq "confirm in time exits 0" "$?" 0
+check "reload --json --confirm says when and what" $PY -c '
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert r["confirm_within_s"] == 2 and r["unconfirmed"] == "rolls back", r' "$PC_TMP/confirm.json"
 sleep 2.5
 expect_eq "after the deadline nothing rolled back" "$(confirm_state)" none
 check "the confirmed policy B holds" probe

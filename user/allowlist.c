@@ -273,8 +273,9 @@ static int insert_entry(const struct pc_prefix *pfx, __u8 proto, __u16 port,
  */
 static int clear_slot(int fd, size_t key_size, __u8 slot)
 {
-	unsigned char *keys = malloc(PC_ALLOW_BATCH * key_size), *del = NULL;
-	struct pc_allow_val *vals = malloc(PC_ALLOW_BATCH * sizeof(*vals));
+	/* zeroed: valgrind does not know the batch calls fill them */
+	unsigned char *keys = calloc(PC_ALLOW_BATCH, key_size), *del = NULL;
+	struct pc_allow_val *vals = calloc(PC_ALLOW_BATCH, sizeof(*vals));
 	unsigned char pos[sizeof(struct pc_allow6_key)], next[sizeof(pos)];
 	size_t n = 0, cap = 0;
 	void *in = NULL;

@@ -65,8 +65,9 @@ static int each_in(int fd, int v4, pc_flow_fn fn, void *arg)
 {
 	size_t key_size = v4 ? sizeof(struct pc_flow4_key) :
 			       sizeof(struct pc_flow_key);
-	unsigned char *keys = malloc(PC_FLOW_BATCH * key_size);
-	struct pc_flow_val *vals = malloc(PC_FLOW_BATCH * sizeof(*vals));
+	/* zeroed: valgrind does not know the batch calls fill them */
+	unsigned char *keys = calloc(PC_FLOW_BATCH, key_size);
+	struct pc_flow_val *vals = calloc(PC_FLOW_BATCH, sizeof(*vals));
 	__u32 batch, next_batch, n; /* a hash map's batch is a bucket index */
 	struct pc_flow_key k;
 	void *in = NULL;

@@ -81,7 +81,8 @@ static __always_inline int pc_tcp_socket_exists(void *ctx, __u8 family,
 }
 
 /* 1 when the ICMP error p quotes one of the server's flows. */
-static __always_inline int pc_icmp_related(void *ctx, struct pc_policy *pol,
+static __always_inline int pc_icmp_related(void *ctx,
+					   const struct pc_policy *pol,
 					   const struct pc_pkt *p,
 					   void *data_end, __u64 now)
 {

@@ -177,6 +177,20 @@ uint64_t h_row_packets(struct harness *h, uint32_t row)
 	return sum;
 }
 
+long h_apply(struct harness *h, const char *what, const char *yaml)
+{
+	struct pc_diag d = { .file = what, .out = stderr };
+	struct pc_policy pol;
+	long ended = -1;
+	int err;
+
+	if (pc_policy_parse(yaml, strlen(yaml), &d, &pol))
+		return -1;
+	err = pc_policy_apply(&h->m, &pol, &ended);
+	pc_policy_free(&pol);
+	return err ? -1 : ended;
+}
+
 int h_rule_id(struct harness *h, const char *name)
 {
 	__u32 id = pc_rule_id_by_name(&h->m, name);

@@ -88,6 +88,12 @@ uint64_t h_flow_count(struct harness *h);
  * when slot is -1 (the slot is the byte after the 4-byte prefixlen). */
 long h_allow_keys(int fd, size_t key_size, int slot);
 int h_rule_id(struct harness *h, const char *name);
+/*
+ * Parse yaml (errors to stderr as file `what`) and write it with
+ * pc_policy_apply, as up and reload do (no host names' update, no
+ * re-judging). Returns how many flows of removed rules it ended, or -1.
+ */
+long h_apply(struct harness *h, const char *what, const char *yaml);
 
 /* Test groups. */
 void test_ingress(struct harness *h);

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
 /*
  * What the tests of flows share (test_state.c, test_deadline.c,
- * test_egress.c): the two address families, a segment of a flow, one case,
- * a flow's key.
+ * test_egress.c, and the policy-change, rejudge and allowlist groups): the
+ * two address families, a segment of a flow, one case, a flow's key.
  */
 #ifndef PC_TEST_STATE_H
 #define PC_TEST_STATE_H

@@ -15,6 +15,7 @@
 #include "harness.h"
 #include "policy.h"
 #include "portcullis.h"
+#include "state.h"
 
 #define N4 5000 /* /32s from 198.18.0.0, two ports each: 10000 entries */
 #define N6 3000 /* /128s from 2001:db8:a::, two ports each */
@@ -48,31 +49,12 @@ static __u8 active_slot(struct harness *h)
 	return a.slot & 1;
 }
 
-static bool apply_text(struct harness *h, const char *what, const char *yaml)
-{
-	struct pc_diag d = { .file = what, .out = stderr };
-	struct pc_policy pol;
-	int err;
-
-	if (pc_policy_parse(yaml, strlen(yaml), &d, &pol))
-		return false;
-	err = pc_policy_apply(&h->m, &pol, NULL);
-	pc_policy_free(&pol);
-	return !err;
-}
-
 static void syn(struct harness *h, const char *name, const char *dst,
 		uint16_t port, bool pass)
 {
 	static uint16_t sport = 40000; /* a new flow each time */
-	bool v6 = strchr(dst, ':') != NULL;
-	struct pkt_spec s = { .family = v6 ? AF_INET6 : AF_INET,
-			      .proto = IPPROTO_TCP,
-			      .src = v6 ? SRV6 : SRV4,
-			      .dst = dst,
-			      .sport = sport++,
-			      .dport = port,
-			      .tcp_flags = 0x02 };
+	struct pkt_spec s = pkt(&fams[strchr(dst, ':') != NULL], true,
+				IPPROTO_TCP, dst, sport++, port, TH_SYN);
 
 	expect(h, name, true, &s, pass,
 	       pass ? PC_R_OUT_NEW_FLOW : PC_R_OUT_DEFAULT_DROP,
@@ -119,7 +101,7 @@ static void batches(struct harness *h)
 	syn(h, "the last IPv6 address passes", "2001:db8:a::bb7", 8443, true);
 
 	check(h, "a policy without the first 100 of each applies",
-	      apply_text(h, "less", less), "apply failed");
+	      h_apply(h, "less", less) >= 0, "apply failed");
 	check(h, "it is in the other slot", active_slot(h) == !first, "slot %u",
 	      active_slot(h));
 	counts(h, "the new slot holds its entries", !first, 2 * (N4 - 100),
@@ -129,13 +111,13 @@ static void batches(struct harness *h)
 	syn(h, "the 101st passes", "198.18.0.100", 443, true);
 	syn(h, "the first IPv6 address drops now", "2001:db8:a::", 443, false);
 
-	check(h, "the full policy applies again", apply_text(h, "full", full),
+	check(h, "the full policy applies again", h_apply(h, "full", full) >= 0,
 	      "apply failed");
 	counts(h, "its slot was cleared and written whole", first, 2 * N4,
 	       2 * N6);
 	syn(h, "the first IPv4 address passes again", "198.18.0.0", 443, true);
 
-	check(h, "280000 entries do not fit", !apply_text(h, "over", over),
+	check(h, "280000 entries do not fit", h_apply(h, "over", over) < 0,
 	      "apply succeeded");
 	check(h, "the running policy is untouched", active_slot(h) == first,
 	      "slot %u", active_slot(h));

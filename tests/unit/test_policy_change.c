@@ -15,6 +15,7 @@
 #include "harness.h"
 #include "policy.h"
 #include "portcullis.h"
+#include "state.h"
 
 #define GONE4 "192.0.2.77"
 
@@ -36,42 +37,21 @@ static const char third[] =
 /* Apply yaml; returns how many flows it ended, or -1. */
 static long apply(struct harness *h, const char *what, const char *yaml)
 {
-	struct pc_diag d = { .file = what, .out = stderr };
-	struct pc_policy pol;
-	long ended = -1;
-	int err;
+	long ended = h_apply(h, what, yaml);
 
-	if (pc_policy_parse(yaml, strlen(yaml), &d, &pol)) {
-		check(h, what, false, "the policy does not parse");
-		return -1;
-	}
-	err = pc_policy_apply(&h->m, &pol, &ended);
-	pc_policy_free(&pol);
-	check(h, what, !err, "apply failed");
-	return err ? -1 : ended;
+	check(h, what, ended >= 0, "parse or apply failed");
+	return ended;
 }
 
 static struct pkt_spec udp(bool egress, const char *remote, uint16_t lport)
 {
-	struct pkt_spec s = { .family = AF_INET,
-			      .proto = IPPROTO_UDP,
-			      .src = egress ? SRV4 : remote,
-			      .dst = egress ? remote : SRV4,
-			      .sport = egress ? lport : 5000,
-			      .dport = egress ? 5000 : lport };
-	return s;
+	return pkt(&fams[0], egress, IPPROTO_UDP, remote, lport, 5000, 0);
 }
 
 static struct pkt_spec tcp443(uint8_t flags)
 {
-	struct pkt_spec s = { .family = AF_INET,
-			      .proto = IPPROTO_TCP,
-			      .src = SRV4,
-			      .dst = "198.51.100.5",
-			      .sport = 46000,
-			      .dport = 443,
-			      .tcp_flags = flags };
-	return s;
+	return pkt(&fams[0], true, IPPROTO_TCP, "198.51.100.5", 46000, 443,
+		   flags);
 }
 
 /*
@@ -164,11 +144,7 @@ static const char named_second[] =
 
 static struct pkt_spec syn443(const char *dst, uint16_t sport)
 {
-	struct pkt_spec s = tcp443(0x02);
-
-	s.dst = dst;
-	s.sport = sport;
-	return s;
+	return pkt(&fams[0], true, IPPROTO_TCP, dst, sport, 443, TH_SYN);
 }
 
 /*

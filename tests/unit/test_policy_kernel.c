@@ -174,8 +174,6 @@ static void swap(struct harness *h)
 				     "  - name: extra\n"
 				     "    to: [192.0.2.99]\n"
 				     "    proto: udp\n";
-	struct pc_diag d = { .file = "second", .out = stderr };
-	struct pc_policy pol;
 	struct pkt_spec s = { .family = AF_INET,
 			      .src = SRV4,
 			      .dst = "198.51.100.5",
@@ -189,12 +187,10 @@ static void swap(struct harness *h)
 	expect(h, "before swap: SYN to web:443", true, &s, true,
 	       PC_R_OUT_NEW_FLOW, "web");
 	before = h_row_packets(h, PC_RULE_BASE + web);
-	if (pc_policy_parse(second, strlen(second), &d, &pol) ||
-	    pc_policy_apply(&h->m, &pol, NULL)) {
+	if (h_apply(h, "second", second) < 0) {
 		check(h, "swap applied", false, "apply failed");
 		return;
 	}
-	pc_policy_free(&pol);
 	check(h, "swap keeps the rule id of 'web'", h_rule_id(h, "web") == web,
 	      "id %d -> %d", web, h_rule_id(h, "web"));
 	check(h, "swap keeps the counter of 'web'",
@@ -384,14 +380,8 @@ static void expect_hosts(struct harness *h, const char *name, int n4, int n6)
 
 static void apply_yaml(struct harness *h, const char *yaml)
 {
-	struct pc_diag d = { .file = "reload", .out = stderr };
-	struct pc_policy pol;
-
-	check(h, "policy applied",
-	      !pc_policy_parse(yaml, strlen(yaml), &d, &pol) &&
-		      !pc_policy_apply(&h->m, &pol, NULL),
+	check(h, "policy applied", h_apply(h, "reload", yaml) >= 0,
 	      "apply failed");
-	pc_policy_free(&pol);
 }
 
 static void match_hosts(struct harness *p)

@@ -20,6 +20,7 @@
 #include "names.h"
 #include "policy.h"
 #include "portcullis.h"
+#include "state.h"
 
 static const char before[] =
 	"version: 1\n"
@@ -66,26 +67,20 @@ static bool reload(struct harness *h, const char *what, const char *yaml,
 	return ok;
 }
 
-static struct pkt_spec seg(bool egress, uint8_t proto, const char *remote,
-			   uint16_t lport, uint16_t rport, uint8_t flags)
+/* state.h's pkt(), the family read off the remote address. */
+static struct pkt_spec at(bool egress, uint8_t proto, const char *remote,
+			  uint16_t lport, uint16_t rport, uint8_t flags)
 {
-	bool v6 = strchr(remote, ':') != NULL;
-	struct pkt_spec s = { .family = v6 ? AF_INET6 : AF_INET,
-			      .proto = proto,
-			      .src = egress ? (v6 ? SRV6 : SRV4) : remote,
-			      .dst = egress ? remote : (v6 ? SRV6 : SRV4),
-			      .sport = egress ? lport : rport,
-			      .dport = egress ? rport : lport,
-			      .tcp_flags = flags };
-	return s;
+	return pkt(&fams[strchr(remote, ':') != NULL], egress, proto, remote,
+		   lport, rport, flags);
 }
 
 static void start(struct harness *h, const char *name, uint8_t proto,
 		  const char *remote, uint16_t lport, uint16_t rport,
 		  const char *rule)
 {
-	struct pkt_spec s = seg(true, proto, remote, lport, rport,
-				proto == IPPROTO_TCP ? 0x02 : 0);
+	struct pkt_spec s = at(true, proto, remote, lport, rport,
+			       proto == IPPROTO_TCP ? TH_SYN : 0);
 
 	expect(h, name, true, &s, true, PC_R_OUT_NEW_FLOW, rule);
 }
@@ -126,27 +121,27 @@ static void narrowing(struct harness *h)
 	check(h, "edge keeps its id", h_rule_id(h, "edge") == edge,
 	      "id %d -> %d", edge, h_rule_id(h, "edge"));
 
-	s = seg(true, IPPROTO_TCP, "198.51.100.5", 46001, 443, 0x10);
+	s = at(true, IPPROTO_TCP, "198.51.100.5", 46001, 443, 0x10);
 	expect(h, "edge's flow to the lower half goes on", true, &s, true,
 	       PC_R_OUT_ESTABLISHED, "edge");
-	s = seg(true, IPPROTO_TCP, "198.51.100.200", 46002, 443, 0x10);
+	s = at(true, IPPROTO_TCP, "198.51.100.200", 46002, 443, 0x10);
 	expect(h, "the flow to .200 goes on, counted to cover", true, &s, true,
 	       PC_R_OUT_ESTABLISHED, "cover");
-	s = seg(true, IPPROTO_TCP, "198.51.100.201", 46003, 443, 0x10);
+	s = at(true, IPPROTO_TCP, "198.51.100.201", 46003, 443, 0x10);
 	expect(h, "the flow to .201 is over: out drops", true, &s, false,
 	       PC_R_OUT_DEFAULT_DROP, NULL);
-	s = seg(false, IPPROTO_TCP, "198.51.100.201", 46003, 443, 0x10);
+	s = at(false, IPPROTO_TCP, "198.51.100.201", 46003, 443, 0x10);
 	expect(h, "and in drops", false, &s, false, PC_R_IN_NO_FLOW, NULL);
-	s = seg(true, IPPROTO_TCP, "2001:db8:5::7", 46004, 443, 0x10);
+	s = at(true, IPPROTO_TCP, "2001:db8:5::7", 46004, 443, 0x10);
 	expect(h, "the IPv6 flow inside the /64 goes on", true, &s, true,
 	       PC_R_OUT_ESTABLISHED, "edge");
-	s = seg(true, IPPROTO_TCP, "2001:db8:5:1::7", 46005, 443, 0x10);
+	s = at(true, IPPROTO_TCP, "2001:db8:5:1::7", 46005, 443, 0x10);
 	expect(h, "the IPv6 flow outside it is over", true, &s, false,
 	       PC_R_OUT_DEFAULT_DROP, NULL);
-	s = seg(false, IPPROTO_UDP, "203.0.113.7", 41000, 5000, 0);
+	s = at(false, IPPROTO_UDP, "203.0.113.7", 41000, 5000, 0);
 	expect(h, "wide's flow on 5000 is over: its reply drops", false, &s,
 	       false, PC_R_IN_DEFAULT_DROP, NULL);
-	s = seg(false, IPPROTO_UDP, "192.0.2.200", 41001, 5000, 0);
+	s = at(false, IPPROTO_UDP, "192.0.2.200", 41001, 5000, 0);
 	expect(h, "the flow of the unchanged rule still passes", false, &s,
 	       true, PC_R_IN_ESTABLISHED, NULL);
 
@@ -205,7 +200,7 @@ static void named_ports(struct harness *h)
 	      47003, 443, "named");
 	check(h, "the learned address's DNS lifetime ends",
 	      !learned(h, "192.0.2.51", 443, 1), "update failed");
-	s = seg(true, IPPROTO_TCP, "192.0.2.51", 47004, 443, 0x02);
+	s = at(true, IPPROTO_TCP, "192.0.2.51", 47004, 443, 0x02);
 	expect(h, "a new flow to it is refused", true, &s, false,
 	       PC_R_OUT_DEFAULT_DROP, NULL);
 
@@ -214,13 +209,13 @@ static void named_ports(struct harness *h)
 	check(h, "one rule changed", o.changed == 1, "changed %zu", o.changed);
 	check(h, "the flow on 8443 ends, no other", o.refused == 1 && !o.moved,
 	      "ended %ld, moved %ld", o.refused, o.moved);
-	s = seg(true, IPPROTO_TCP, "192.0.2.50", 47001, 443, 0x10);
+	s = at(true, IPPROTO_TCP, "192.0.2.50", 47001, 443, 0x10);
 	expect(h, "the seed's flow on 443 goes on", true, &s, true,
 	       PC_R_OUT_ESTABLISHED, "named");
-	s = seg(true, IPPROTO_TCP, "192.0.2.50", 47002, 8443, 0x10);
+	s = at(true, IPPROTO_TCP, "192.0.2.50", 47002, 8443, 0x10);
 	expect(h, "the flow on 8443 is over", true, &s, false,
 	       PC_R_OUT_DEFAULT_DROP, NULL);
-	s = seg(true, IPPROTO_TCP, "192.0.2.51", 47003, 443, 0x10);
+	s = at(true, IPPROTO_TCP, "192.0.2.51", 47003, 443, 0x10);
 	expect(h, "the running flow to the expired address goes on", true, &s,
 	       true, PC_R_OUT_ESTABLISHED, "named");
 }
